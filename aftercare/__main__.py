@@ -1,0 +1,3 @@
+from aftercare.cli import main
+
+main(prog_name="aftercare")

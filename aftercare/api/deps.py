@@ -1,0 +1,61 @@
+"""Dependencies that make route signatures read like prose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from aftercare.auth.tokens import Role, allows, authenticate
+from aftercare.bootstrap import Container
+from aftercare.db.models import ApiToken
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_session(container: ContainerDep) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns without error, rolled
+    back when it raises. A route that enqueues work commits first itself."""
+    with container.sessions() as session:
+        yield session
+        session.commit()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _require(role: Role):  # type: ignore[no-untyped-def]
+    def check(
+        container: ContainerDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> ApiToken:
+        if credentials is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        # Its own short transaction, so a failed request still records the token's use.
+        with container.sessions() as session, session.begin():
+            token = authenticate(session, credentials.credentials, now=container.clock())
+            if token is None:
+                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token",
+                                    headers={"WWW-Authenticate": "Bearer"})
+            session.expunge(token)
+        if not allows(token.role, role):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs the {role} role")
+        return token
+
+    return check
+
+
+StaffDep = Annotated[ApiToken, Depends(_require("staff"))]
+ClinicianDep = Annotated[ApiToken, Depends(_require("clinician"))]
+AdminDep = Annotated[ApiToken, Depends(_require("admin"))]

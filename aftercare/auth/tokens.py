@@ -1,0 +1,45 @@
+"""API tokens for staff systems: shown once, stored only as a SHA-256 hash.
+
+The tokens are 32 random bytes, so a fast hash is enough (no password stretching needed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftercare.db.models import ApiToken
+
+Role = Literal["staff", "clinician", "admin"]
+ROLES: tuple[Role, ...] = ("staff", "clinician", "admin")
+# What each role may do: clinicians do what staff do and review; admins do everything.
+RANK = {"staff": 0, "clinician": 1, "admin": 2}
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, name: str, role: Role) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; known: {', '.join(ROLES)}")
+    token = "act_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name, role=role, token_hash=_hash(token)))
+    return token
+
+
+def authenticate(session: Session, token: str, *, now: datetime) -> ApiToken | None:
+    found = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if found is None or found.revoked_at is not None:
+        return None
+    found.last_used_at = now
+    return found
+
+
+def allows(role: str, needed: Role) -> bool:
+    return RANK.get(role, -1) >= RANK[needed]

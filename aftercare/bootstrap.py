@@ -1,0 +1,118 @@
+"""The composition root: settings in, real adapters (or the fakes a test passes) out.
+
+Everything with a connection is built here, when a process starts, never at import time:
+Celery's prefork workers fork after importing, and each child needs its own engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftercare.careplans.loader import load_plans
+from aftercare.careplans.schema import CarePlan, QuietHours
+from aftercare.channels.base import SendChannel
+from aftercare.db.session import make_engine, make_session_factory
+from aftercare.dispatch.send import DispatchPolicy
+from aftercare.planning import ClinicContext
+from aftercare.procedures.outbox import PlanningPolicy
+from aftercare.settings import Settings
+
+
+class TaskQueue(Protocol):
+    """Work handed to the Celery worker. Called only after the transaction committed."""
+
+    def plan_procedure(self, procedure_id: int) -> None: ...
+
+
+@dataclass
+class RecordingQueue:
+    """A fake queue for tests that run the planning themselves."""
+
+    planned: list[int] = field(default_factory=list)
+
+    def plan_procedure(self, procedure_id: int) -> None:
+        self.planned.append(procedure_id)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    plans: dict[str, CarePlan]
+    channels: dict[str, SendChannel]
+    queue: TaskQueue
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def planning_policy(self) -> PlanningPolicy:
+        s = self.settings
+        return PlanningPolicy(
+            clinic=ClinicContext(name=s.clinic_name, phone=s.clinic_phone,
+                                 emergency_number=s.emergency_number),
+            quiet_hours=QuietHours(start=s.quiet_hours_start, end=s.quiet_hours_end),
+            grace=timedelta(minutes=s.late_grace_minutes),
+        )
+
+    @property
+    def dispatch_policy(self) -> DispatchPolicy:
+        s = self.settings
+        return DispatchPolicy(
+            batch_size=s.dispatch_batch_size, max_attempts=s.max_send_attempts,
+            retry_base_seconds=s.retry_base_seconds, retry_max_seconds=s.retry_max_seconds,
+            sending_timeout_seconds=s.sending_timeout_seconds,
+        )
+
+
+def build_channels(settings: Settings) -> dict[str, SendChannel]:
+    from aftercare.channels.console import ConsoleChannel
+
+    channels: dict[str, SendChannel] = {}
+    if settings.sms_channel == "twilio":
+        from aftercare.channels.twilio_sms import TwilioSMS
+
+        channels["sms"] = TwilioSMS.from_settings(settings)
+    else:
+        channels["sms"] = ConsoleChannel.from_settings(settings)
+    if settings.email_channel == "smtp":
+        from aftercare.channels.smtp_email import SmtpEmail
+
+        channels["email"] = SmtpEmail.from_settings(settings)
+    else:
+        channels["email"] = ConsoleChannel.from_settings(settings)
+    return channels
+
+
+def build(
+    settings: Settings,
+    *,
+    channels: dict[str, SendChannel] | None = None,
+    queue: TaskQueue | None = None,
+    clock: Callable[[], datetime] | None = None,
+    engine: Engine | None = None,
+) -> Container:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.database_url)
+    if queue is None:
+        from aftercare.worker import CeleryQueue, configure
+
+        queue = CeleryQueue(configure(settings))
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        plans=load_plans(settings.schedules_dir),
+        channels=channels if channels is not None else build_channels(settings),
+        queue=queue,
+        clock=clock or utc_now,
+    )

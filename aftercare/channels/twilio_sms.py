@@ -1,0 +1,146 @@
+"""SMS through Twilio's official client: send, map Twilio's errors, find a lost send."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from aftercare.channels.base import (
+    ChannelError,
+    Lookup,
+    Outgoing,
+    PermanentError,
+    RecipientOptedOut,
+    Sent,
+    TransientError,
+    UncertainSend,
+)
+
+if TYPE_CHECKING:
+    from aftercare.settings import Settings
+
+TIMEOUT_SECONDS = 10.0
+OPTED_OUT = 21610
+TOO_MANY_REQUESTS = 20429
+QUEUE_FULL = 21611  # the sender's queue holds >10 h of messages: later it will have room
+
+
+class RebasedHttpClient(TwilioHttpClient):
+    """Sends every request to `base_url` instead of api.twilio.com (tests, local stand-ins).
+
+    Rewriting here, Twilio's documented extension point, works for every Twilio domain and
+    survives TWILIO_REGION / TWILIO_EDGE, unlike setting `client.api.base_url`.
+    """
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        kwargs.setdefault("timeout", TIMEOUT_SECONDS)
+        super().__init__(**kwargs)
+        self._base = urlsplit(base_url)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        u = urlsplit(url)
+        rebased = urlunsplit((self._base.scheme, self._base.netloc, u.path, u.query, u.fragment))
+        return super().request(method, rebased, *args, **kwargs)
+
+
+class TwilioSMS:
+    name = "twilio"
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        status_callback_base: str,
+        from_number: str = "",
+        messaging_service_sid: str = "",
+        api_base_url: str | None = None,
+        http_client: HttpClient | None = None,
+    ) -> None:
+        if not (from_number or messaging_service_sid):
+            raise ValueError("TwilioSMS needs a from_number or a messaging_service_sid")
+        if http_client is None:
+            http_client = (
+                RebasedHttpClient(api_base_url)
+                if api_base_url
+                else TwilioHttpClient(timeout=TIMEOUT_SECONDS)
+            )
+        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.from_number = from_number
+        self.messaging_service_sid = messaging_service_sid
+        self.status_callback = status_callback_base.rstrip("/") + "/webhooks/twilio/status"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> TwilioSMS:
+        return cls(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token.get_secret_value(),
+            from_number=settings.twilio_from_number,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            status_callback_base=settings.public_base_url,
+            api_base_url=settings.twilio_api_base_url,
+            **overrides,
+        )
+
+    def send(self, message: Outgoing) -> Sent:
+        # A Messaging Service picks the sender from its pool and applies its opt-out rules.
+        sender = (
+            {"messaging_service_sid": self.messaging_service_sid}
+            if self.messaging_service_sid
+            else {"from_": self.from_number}
+        )
+        try:
+            msg = self.client.messages.create(
+                to=message.to, body=message.body, status_callback=self.status_callback, **sender
+            )
+        except (TwilioException, requests.RequestException) as exc:
+            raise channel_error(exc) from exc
+        return Sent(provider_id=str(msg.sid), provider_status=str(msg.status))
+
+    def lookup(self, message: Outgoing) -> Lookup:
+        """Did Twilio accept `message` although we never recorded its sid?"""
+        if message.claimed_at is None:
+            return Lookup("unknown")
+        # With a Messaging Service the sender comes from its pool: filter on the service.
+        by_sender = {} if self.messaging_service_sid else {"from_": self.from_number}
+        since = message.claimed_at - timedelta(minutes=2)
+        try:
+            candidates = self.client.messages.list(
+                to=message.to, date_sent_after=since, limit=50, **by_sender
+            )
+        except (TwilioException, requests.RequestException):
+            return Lookup("unknown")
+        for m in candidates:
+            if self.messaging_service_sid and m.messaging_service_sid != self.messaging_service_sid:
+                continue
+            if (m.body or "").strip() == message.body.strip():
+                return Lookup("found", provider_id=m.sid, provider_status=m.status)
+        return Lookup("not_found")
+
+
+def channel_error(exc: Exception) -> ChannelError:
+    """Say whether a failed create could succeed if tried again."""
+    if isinstance(exc, requests.ReadTimeout):
+        # Twilio may have accepted the message: reconcile before sending it again.
+        return UncertainSend(f"Twilio did not answer in time: {exc}", code="read_timeout")
+    if isinstance(exc, requests.RequestException):
+        return TransientError(f"cannot reach Twilio: {exc}", code="network")
+    if not isinstance(exc, TwilioRestException | TwilioServiceException):
+        return TransientError(f"Twilio client error: {exc}")
+    status, code = int(exc.status), int(exc.code or exc.status)
+    reason = exc.msg if isinstance(exc, TwilioRestException) else exc.title
+    if code == OPTED_OUT:
+        return RecipientOptedOut(reason, code=str(code))
+    if status == 429 or status >= 500 or code in (TOO_MANY_REQUESTS, QUEUE_FULL):
+        return TransientError(reason, code=str(code))
+    # 21211 invalid number, 21614 landline, 21612/21408 unreachable, 21606/20003 our config,
+    # a mock's 422 (our request breaks the spec): the same request would fail again.
+    return PermanentError(reason, code=str(code))

@@ -1,0 +1,161 @@
+"""The `aftercare` command: run the service, manage the database, plans, tokens, procedures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from aftercare.careplans.cli import schedules
+from aftercare.procedures.cli import procedures
+from aftercare.settings import Settings
+
+
+@click.group(help="Aftercare reminders for vein clinics.")
+def main() -> None:
+    pass
+
+
+main.add_command(schedules)
+main.add_command(procedures)
+try:  # the reply reader's commands
+    from aftercare.replies.cli import replies
+
+    main.add_command(replies)
+except ImportError:  # pragma: no cover - during partial installs only
+    pass
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply migrations up to the newest.")
+def db_upgrade() -> None:
+    from aftercare.db.migrate import upgrade
+
+    settings = Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    click.echo("database is at the newest migration")
+
+
+@main.group(help="API tokens for staff systems.")
+def tokens() -> None:
+    pass
+
+
+@tokens.command("create", help="Create a token and print it once; only its hash is kept.")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["staff", "clinician", "admin"]), required=True)
+def tokens_create(name: str, role: str) -> None:
+    from aftercare.auth.tokens import create_token
+    from aftercare.db.session import make_engine, make_session_factory, transaction
+
+    settings = Settings()
+    with transaction(make_session_factory(make_engine(settings.database_url))) as session:
+        token = create_token(session, name=name, role=role)  # type: ignore[arg-type]
+    click.echo(token)
+
+
+@main.command(help="Print the last messages the console channel recorded.")
+@click.option("--limit", default=20, show_default=True)
+def outbox(limit: int) -> None:
+    import json
+
+    from aftercare.channels.console import read_outbox
+
+    for entry in read_outbox(Settings().outbox_path, limit=limit):
+        click.echo(json.dumps(entry, ensure_ascii=False))
+
+
+@main.command(help="Serve the HTTP API.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+def api(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("aftercare.api.main:app_from_environment", factory=True, host=host, port=port,
+                proxy_headers=True, log_level="info")
+
+
+@main.command(help="Run a Celery worker (add --beat to also run the schedule in it).")
+@click.option("--beat", is_flag=True, help="embed beat (one process; for development)")
+@click.option("--concurrency", "-c", default=2, show_default=True)
+@click.option("--pool", default="threads", show_default=True,
+              type=click.Choice(["threads", "prefork", "solo"]))
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(beat: bool, concurrency: int, pool: str, loglevel: str) -> None:
+    from aftercare.worker import configure
+
+    settings = Settings()
+    app = configure(settings)
+    argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}",
+            f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
+    if beat:
+        argv += ["--beat", f"--schedule={settings.var_dir / 'beat-schedule'}"]
+    app.worker_main(argv)
+
+
+@main.command(help="Run Celery beat: it only enqueues the periodic dispatch and sweeps.")
+@click.option("--loglevel", default="INFO", show_default=True)
+def beat(loglevel: str) -> None:
+    from aftercare.worker import configure
+
+    settings = Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    app = configure(settings)
+    app.start(["beat", f"--loglevel={loglevel}",
+               f"--schedule={settings.var_dir / 'beat-schedule'}"])
+
+
+@main.command(help="Run everything on this machine: migrations, API, worker and beat.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+def dev(host: str, port: int) -> None:
+    from aftercare.db.migrate import upgrade
+
+    settings = Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    exe = [sys.executable, "-m", "aftercare"]
+    children = [
+        subprocess.Popen([*exe, "worker", "--beat", "--concurrency=2", "--pool=threads"]),
+        subprocess.Popen([*exe, "api", "--host", host, "--port", str(port)]),
+    ]
+    click.echo(f"aftercare on http://{host}:{port} (API docs at /docs); Ctrl-C stops", err=True)
+    _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
+    """Stop all when one stops or on Ctrl-C / SIGTERM."""
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping and all(c.poll() is None for c in children):
+        time.sleep(0.3)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children:
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    code = max((c.returncode or 0) for c in children)
+    sys.exit(0 if stopping else code or 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

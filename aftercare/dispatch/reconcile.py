@@ -1,0 +1,62 @@
+"""Rows stuck in "sending" (a worker died mid-send): ask the provider, never blindly resend."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftercare.channels.base import SendChannel
+from aftercare.db.models import Message
+from aftercare.db.session import transaction
+from aftercare.dispatch.claim import claim_stuck
+from aftercare.dispatch.send import DispatchPolicy, outgoing_for
+
+log = logging.getLogger(__name__)
+
+
+def reconcile_stuck(
+    *, sessions: sessionmaker[Session], channels: Mapping[str, SendChannel],
+    policy: DispatchPolicy, clock: Callable[[], datetime],
+) -> dict[str, int]:
+    now = clock()
+    cutoff = now - timedelta(seconds=policy.sending_timeout_seconds)
+    counts = {"found": 0, "not_found": 0, "unknown": 0}
+    with transaction(sessions) as session:
+        ids = claim_stuck(session, older_than=cutoff, now=now, limit=policy.batch_size)
+    for message_id in ids:
+        with transaction(sessions) as session:
+            message = session.get(Message, message_id)
+            if message is None or message.status != "sending":
+                continue
+            # The lost send happened after the row last became due; look from there.
+            outgoing = replace(outgoing_for(message), claimed_at=message.send_after)
+            stamp = message.claimed_at
+        channel = channels[outgoing.channel]
+        lookup = channel.lookup(outgoing)
+        counts[lookup.outcome] += 1
+        with transaction(sessions) as session:
+            stmt = update(Message).where(Message.id == message_id,
+                                         Message.status == "sending",
+                                         Message.claimed_at == stamp)
+            if lookup.outcome == "found":
+                values: dict[str, object] = {
+                    "status": "sent", "provider": channel.name, "sent_at": now,
+                    "provider_id": lookup.provider_id,
+                    "provider_status": lookup.provider_status,
+                    "reason": "confirmed at the provider after an interrupted send"}
+            elif lookup.outcome == "not_found":
+                values = {"status": "planned", "send_after": now,
+                          "reason": "interrupted before the provider had it; sending again"}
+            else:
+                values = {"status": "failed",
+                          "reason": "interrupted mid-send and the provider cannot say whether "
+                                    "it went; not resent to avoid a duplicate"}
+            session.execute(stmt.values(**values),
+                            execution_options={"synchronize_session": False})
+        log.info("reconciled message %s: %s", message_id, lookup.outcome)
+    return counts

@@ -1,0 +1,165 @@
+"""Planning: which messages a procedure's care plan sends, and when. Pure.
+
+A function of (procedure time, care plan, patient, clinic, quiet hours, now): no database,
+no clock of its own. Every result carries its step and channel, the unique key of an outbox
+row, so planning the same procedure twice can never produce a second message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from aftercare.careplans.render import format_follow_up_date, render
+from aftercare.careplans.schema import CarePlan, Channel, Language, QuietHours, Step
+
+
+@dataclass(frozen=True)
+class PatientContext:
+    first_name: str
+    timezone: str
+    language: Language
+    sms_consent: bool
+    email_consent: bool
+    has_email: bool = True
+
+
+@dataclass(frozen=True)
+class ClinicContext:
+    name: str
+    phone: str
+    emergency_number: str
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    step: str
+    channel: Channel
+    kind: str
+    status: Literal["planned", "skipped"]
+    due_at: datetime  # UTC; for a skipped message, when it would have been due
+    local_due: datetime  # the same instant on the patient's wall clock
+    body: str
+    subject: str | None
+    reason: str | None = None  # why skipped, or why it moved (quiet hours, logged late)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.step, self.channel)
+
+
+def nominal_due(step: Step, performed_at: datetime, zone: ZoneInfo) -> datetime:
+    """When the step falls due, before quiet hours and lateness are considered.
+
+    Minutes and hours are elapsed time. Days and weeks are calendar days on the patient's
+    wall clock, so "day 1 at 09:00" is 09:00 local even across a DST switch.
+    """
+    days = step.offset.calendar_days
+    if days is None:
+        # Elapsed time: add in UTC (aware arithmetic in a zone would add wall-clock time).
+        return performed_at.astimezone(UTC) + step.offset.duration
+    local = performed_at.astimezone(zone)
+    day = local.date() + timedelta(days=days)
+    wall = step.at if step.at is not None else local.time().replace(tzinfo=None)
+    # A wall time that does not exist (spring-forward gap) resolves forward via fold=0 rules.
+    return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+
+
+def defer_past_quiet_hours(due: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
+    """Move a due time out of quiet hours to the first allowed minute, never earlier."""
+    local = due.astimezone(zone)
+    if not quiet.contains(local.time().replace(tzinfo=None)):
+        return due
+    day = local.date()
+    if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
+        day += timedelta(days=1)  # late evening: wait for tomorrow morning
+    return datetime.combine(day, quiet.end, tzinfo=zone).astimezone(UTC)
+
+
+def plan_messages(
+    *,
+    plan: CarePlan,
+    performed_at: datetime,
+    patient: PatientContext,
+    clinic: ClinicContext,
+    now: datetime,
+    quiet_hours: QuietHours,
+    grace: timedelta = timedelta(hours=1),
+    follow_up_at: datetime | None = None,
+) -> list[PlannedMessage]:
+    if performed_at.tzinfo is None or now.tzinfo is None:
+        raise ValueError("performed_at and now must be timezone-aware")
+    zone = ZoneInfo(patient.timezone)
+    quiet = plan.quiet_hours or quiet_hours
+    follow_up = follow_up_at or _default_follow_up(plan, performed_at, zone)
+    values = {
+        "first_name": patient.first_name,
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "emergency_number": clinic.emergency_number,
+        "follow_up_date": format_follow_up_date(follow_up.astimezone(zone), patient.language),
+    }
+    planned: list[PlannedMessage] = []
+    for step in plan.steps:
+        due, note = _when(step, performed_at, zone, quiet, now, grace)
+        for channel in step.channels:
+            planned.append(_message(step, channel, due, note, zone, patient, values))
+    planned.sort(key=lambda m: (m.due_at, m.step, m.channel))
+    return planned
+
+
+def _when(
+    step: Step, performed_at: datetime, zone: ZoneInfo, quiet: QuietHours,
+    now: datetime, grace: timedelta,
+) -> tuple[datetime, str | None]:
+    """The due time, and a note when it was moved or is already past."""
+    nominal = nominal_due(step, performed_at, zone)
+    due = defer_past_quiet_hours(nominal, zone, quiet)
+    note = None
+    if due != nominal:
+        note = f"moved out of quiet hours from {nominal.astimezone(zone):%a %H:%M}"
+    if due < now - grace:
+        return due, f"already past when logged (due {due.astimezone(zone):%Y-%m-%d %H:%M %Z})"
+    if due < now:
+        # Logged a little late: still worth sending, now (unless that is the middle of the night).
+        due = defer_past_quiet_hours(now, zone, quiet)
+        note = "logged late; sent as soon as allowed"
+    return due, note
+
+
+def _message(
+    step: Step, channel: Channel, due: datetime, note: str | None, zone: ZoneInfo,
+    patient: PatientContext, values: dict[str, str],
+) -> PlannedMessage:
+    lang = patient.language
+    if channel == "email" and step.email is not None:
+        subject: str | None = render(step.email.subject.get(lang), values)
+        body = render(step.email.body.get(lang), values)
+    else:
+        subject = None
+        body = render(step.text.get(lang), values)
+    status: Literal["planned", "skipped"] = "planned"
+    reason = note
+    if note and note.startswith("already past"):
+        status = "skipped"
+    elif channel == "sms" and not patient.sms_consent:
+        status, reason = "skipped", "no SMS consent"
+    elif channel == "email" and not patient.email_consent:
+        status, reason = "skipped", "no email consent"
+    elif channel == "email" and not patient.has_email:
+        status, reason = "skipped", "no email address"
+    return PlannedMessage(
+        step=step.key, channel=channel, kind=step.kind, status=status, due_at=due,
+        local_due=due.astimezone(zone), body=body, subject=subject, reason=reason,
+    )
+
+
+def _default_follow_up(plan: CarePlan, performed_at: datetime, zone: ZoneInfo) -> datetime:
+    days = plan.follow_up_after.calendar_days
+    local = performed_at.astimezone(zone)
+    if days is None:
+        return performed_at.astimezone(UTC) + plan.follow_up_after.duration
+    # Default follow-up: that day at 10:00 local, a placeholder until the clinic books one.
+    return datetime.combine(local.date() + timedelta(days=days), time(10, 0), tzinfo=zone)

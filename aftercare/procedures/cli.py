@@ -1,0 +1,93 @@
+"""`aftercare procedures log|show|cancel`: the same service functions the HTTP API calls."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from pydantic import ValidationError
+
+from aftercare.bootstrap import build
+from aftercare.db.session import transaction
+from aftercare.procedures import service
+from aftercare.procedures.errors import InvalidRequest, NotFound
+from aftercare.procedures.schemas import ProcedureIn
+from aftercare.settings import Settings
+
+
+@click.group("procedures", help="Log, show and cancel procedures.")
+def procedures() -> None:
+    pass
+
+
+@procedures.command("log", help="Log a procedure; its care plan is planned by the worker.")
+@click.option("--first-name", required=True)
+@click.option("--phone", required=True)
+@click.option("--email", default=None)
+@click.option("--tz", "timezone", required=True, help="the patient's IANA time zone")
+@click.option("--language", type=click.Choice(["en", "es"]), default="en")
+@click.option("--sms-consent/--no-sms-consent", required=True, default=None)
+@click.option("--email-consent/--no-email-consent", required=True, default=None)
+@click.option("--type", "procedure_type", required=True)
+@click.option("--performed-at", required=True, help="ISO 8601 with offset")
+@click.option("--side", type=click.Choice(["left", "right", "both"]), default=None)
+@click.option("--clinician", default=None)
+@click.option("--external-id", default=None)
+@click.option("--patient-id", "patient_external_id", default=None, help="e.g. an MRN")
+def log(first_name: str, phone: str, email: str | None, timezone: str, language: str,
+        sms_consent: bool | None, email_consent: bool | None, procedure_type: str,
+        performed_at: str, side: str | None, clinician: str | None, external_id: str | None,
+        patient_external_id: str | None) -> None:
+    if sms_consent is None or email_consent is None:
+        raise click.UsageError("answer both --sms-consent/--no-sms-consent and "
+                               "--email-consent/--no-email-consent")
+    try:
+        request = ProcedureIn.model_validate({
+            "patient": {"first_name": first_name, "phone": phone, "email": email,
+                        "timezone": timezone, "language": language, "sms_consent": sms_consent,
+                        "email_consent": email_consent, "external_id": patient_external_id},
+            "procedure_type": procedure_type, "performed_at": performed_at, "side": side,
+            "clinician": clinician, "external_id": external_id})
+    except ValidationError as exc:
+        for error in exc.errors():
+            click.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        sys.exit(2)
+    container = build(Settings())
+    try:
+        with transaction(container.sessions) as session:
+            procedure, created = service.log_procedure(
+                session, request=request, plans=container.plans,
+                phone_region=container.settings.default_phone_region)
+            procedure_id = procedure.id
+    except InvalidRequest as exc:
+        click.echo(f"{'.'.join(map(str, exc.field))}: {exc.message}", err=True)
+        sys.exit(2)
+    if created:
+        container.queue.plan_procedure(procedure_id)
+    click.echo(json.dumps({"id": procedure_id, "created": created}))
+
+
+@procedures.command("show", help="Print a procedure and its messages as JSON.")
+@click.argument("procedure_id", type=int)
+def show(procedure_id: int) -> None:
+    container = build(Settings())
+    try:
+        with transaction(container.sessions) as session:
+            out = service.describe(service.get_procedure(session, procedure_id))
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(out.model_dump_json(indent=2))
+
+
+@procedures.command("cancel", help="Cancel a procedure's unsent messages.")
+@click.argument("procedure_id", type=int)
+@click.option("--reason", default="cancelled by staff")
+def cancel(procedure_id: int, reason: str) -> None:
+    container = build(Settings())
+    try:
+        with transaction(container.sessions) as session:
+            service.cancel(session, procedure_id=procedure_id, reason=reason)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"procedure {procedure_id} cancelled")

@@ -1,0 +1,108 @@
+"""One typed Settings object, read from the environment (prefix AFTERCARE_) at start-up.
+
+Nothing here connects to anything: engines, channels and the Celery app are built from a
+Settings instance in `bootstrap.py`, after the process (or the forked worker) has started.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+# Values that must never reach production: the defaults below and the usual placeholders.
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development", "test"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AFTERCARE_", env_file=".env", extra="ignore")
+
+    environment: Environment = "development"
+    secret_key: SecretStr = SecretStr("dev")
+
+    # Storage and queues. The defaults are the embedded setup: SQLite and a broker that is a
+    # folder on disk, so `aftercare dev` needs no server.
+    var_dir: Path = Path("var")
+    database_url: str = "sqlite:///var/aftercare.db"
+    broker_url: str = "filesystem://"
+    redis_url: str | None = None
+
+    schedules_dir: Path = Path("schedules")
+
+    # Channels: "console" records what would be sent; "twilio" / "smtp" deliver for real.
+    sms_channel: Literal["console", "twilio"] = "console"
+    email_channel: Literal["console", "smtp"] = "console"
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    # Only for tests and local stand-ins: where the official client's requests go instead.
+    twilio_api_base_url: str | None = None
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    email_from: str = "aftercare@example.org"
+
+    clinic_name: str = "Riverside Vein Clinic"
+    clinic_phone: str = "+1 555 010 2030"
+    clinic_timezone: str = "America/New_York"
+    emergency_number: str = "911"
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_phone_region: str = "US"
+
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
+    late_grace_minutes: int = 60
+
+    # Dispatch: how often beat looks for due messages, how many one claim takes, when a
+    # message stuck in "sending" is reconciled, and how transient provider errors back off.
+    dispatch_interval_seconds: float = 2.0
+    dispatch_batch_size: int = 200
+    sending_timeout_seconds: int = 300
+    max_send_attempts: int = 6
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def broker_folder(self) -> Path:
+        return self.var_dir / "broker"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.var_dir / "outbox.jsonl"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems = []
+        if self.secret_key.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+            problems.append("AFTERCARE_SECRET_KEY is a placeholder")
+        if self.sms_channel == "twilio":
+            if self.twilio_auth_token.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                problems.append("AFTERCARE_TWILIO_AUTH_TOKEN is a placeholder")
+            if not self.twilio_account_sid.startswith("AC"):
+                problems.append("AFTERCARE_TWILIO_ACCOUNT_SID must start with AC")
+            if not (self.twilio_from_number or self.twilio_messaging_service_sid):
+                problems.append("set AFTERCARE_TWILIO_FROM_NUMBER or _MESSAGING_SERVICE_SID")
+        if self.is_sqlite:
+            problems.append("AFTERCARE_DATABASE_URL points at SQLite; production needs PostgreSQL")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self

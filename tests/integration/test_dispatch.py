@@ -1,0 +1,239 @@
+"""Dispatch from the outbox on SQLite and PostgreSQL: claims, re-checks, retries, reconciling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from aftercare.bootstrap import Container
+from aftercare.channels.base import (
+    Lookup,
+    Outgoing,
+    PermanentError,
+    RecipientOptedOut,
+    RecordingChannel,
+    Sent,
+    TransientError,
+    UncertainSend,
+)
+from aftercare.db.models import Message, Patient, Procedure
+from aftercare.db.session import transaction
+from aftercare.dispatch.reconcile import reconcile_stuck
+from aftercare.dispatch.send import DispatchPolicy, dispatch_due
+from tests.conftest import FrozenClock
+from tests.support.factories import add_due_messages
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+@dataclass
+class CountingChannel:
+    """Thread-safe fake provider that counts every send it accepts, a little slowly."""
+
+    name: str = "counting"
+    delay: float = 0.0005
+    counts: Counter[int] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, message: Outgoing) -> Sent:
+        time.sleep(self.delay)
+        with self.lock:
+            self.counts[message.message_id] += 1
+        return Sent(provider_id=f"SM{message.message_id:032d}")
+
+    def lookup(self, message: Outgoing) -> Lookup:
+        return Lookup("found" if self.counts[message.message_id] else "not_found")
+
+
+@pytest.fixture
+def container(db_url: str, make_container: Callable[..., Container]) -> Container:
+    return make_container(db_url, clock=FrozenClock(NOW))
+
+
+def statuses(container: Container) -> Counter[str]:
+    with container.sessions() as s:
+        return Counter(s.scalars(select(Message.status)).all())
+
+
+def run(container: Container, policy: DispatchPolicy | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    return dispatch_due(sessions=container.sessions, channels=container.channels,
+                        policy=policy or container.dispatch_policy, clock=container.clock, **kw)
+
+
+def test_two_dispatchers_send_each_message_exactly_once(container: Container) -> None:
+    ids = add_due_messages(container.sessions, count=1000, due_at=NOW - timedelta(minutes=1),
+                           patients=20)
+    channel = CountingChannel()
+    container.channels = {"sms": channel, "email": channel}
+    policy = DispatchPolicy(batch_size=50, run_budget_seconds=120)
+    errors: list[BaseException] = []
+
+    def dispatcher() -> None:
+        try:
+            run(container, policy)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    sent, duplicated = len(channel.counts), sum(c - 1 for c in channel.counts.values())
+    lost = len(set(ids) - set(channel.counts))
+    print(f"two dispatchers: sent={sent} duplicated={duplicated} lost={lost}")
+    assert (sent, duplicated, lost) == (1000, 0, 0)
+    assert statuses(container) == Counter({"sent": 1000})
+
+
+def test_nothing_is_sent_before_it_is_due(container: Container) -> None:
+    add_due_messages(container.sessions, count=3, due_at=NOW + timedelta(seconds=1))
+    report = run(container)
+    assert report.claimed == 0 and statuses(container) == Counter({"planned": 3})
+    container.clock.now = NOW + timedelta(seconds=1)  # type: ignore[attr-defined]
+    assert run(container).sent == 3
+
+
+def _sms(container: Container) -> RecordingChannel:
+    channel = container.channels["sms"]
+    assert isinstance(channel, RecordingChannel)
+    return channel
+
+
+def test_recheck_at_send_time(container: Container) -> None:
+    ids = add_due_messages(container.sessions, count=3, due_at=NOW, patients=3)
+    with transaction(container.sessions) as s:
+        rows = [s.get(Message, i) for i in ids]
+        rows[0].procedure.status = "cancelled"  # type: ignore[union-attr]
+        rows[1].patient.sms_opted_out_at = NOW  # type: ignore[union-attr]
+        rows[2].patient.sms_consent = False  # type: ignore[union-attr]
+    report = run(container)
+    assert report.cancelled == 3 and _sms(container).sent == []
+    with container.sessions() as s:
+        reasons = [s.get(Message, i).reason for i in ids]  # type: ignore[union-attr]
+    assert reasons == ["procedure cancelled before sending", "patient opted out of SMS",
+                       "no SMS consent at send time"]
+
+
+def test_transient_error_backs_off_then_sends(container: Container) -> None:
+    [message_id] = add_due_messages(container.sessions, count=1, due_at=NOW)
+    _sms(container).fail_with.append(TransientError("429 Too Many Requests", code="20429"))
+    assert run(container).retried == 1
+    with container.sessions() as s:
+        row = s.get(Message, message_id)
+        assert row is not None and row.status == "planned" and row.attempts == 1
+        delay = (row.send_after - NOW).total_seconds()
+        assert 0.8 * 30 <= delay <= 1.2 * 30
+        assert row.error_code == "20429"
+    assert run(container).claimed == 0  # not before the backoff is over
+    container.clock.now = NOW + timedelta(minutes=1)  # type: ignore[attr-defined]
+    assert run(container).sent == 1
+    assert len(_sms(container).sent) == 1
+
+
+def test_transient_errors_give_up_after_the_limit(container: Container) -> None:
+    [message_id] = add_due_messages(container.sessions, count=1, due_at=NOW)
+    policy = DispatchPolicy(max_attempts=3, retry_base_seconds=1, retry_max_seconds=1)
+    _sms(container).fail_with.extend(TransientError("503", code="503") for _ in range(3))
+    for _ in range(3):
+        run(container, policy)
+        container.clock.now += timedelta(seconds=5)  # type: ignore[attr-defined]
+    with container.sessions() as s:
+        row = s.get(Message, message_id)
+        assert row is not None and row.status == "failed" and row.attempts == 3
+        assert row.reason is not None and row.reason.startswith("gave up after 3 attempts")
+
+
+def test_invalid_number_fails_with_reason(container: Container) -> None:
+    [message_id] = add_due_messages(container.sessions, count=1, due_at=NOW)
+    _sms(container).fail_with.append(PermanentError("Invalid 'To' number", code="21211"))
+    assert run(container).failed == 1
+    with container.sessions() as s:
+        row = s.get(Message, message_id)
+        assert row is not None and (row.status, row.error_code) == ("failed", "21211")
+        assert row.reason == "Invalid 'To' number"
+
+
+def test_provider_opt_out_is_recorded_and_stops_other_sms(container: Container) -> None:
+    ids = add_due_messages(container.sessions, count=1, due_at=NOW)
+    with transaction(container.sessions) as s:
+        first = s.get(Message, ids[0])
+        assert first is not None
+        for step, channel, due in (("later_sms", "sms", NOW + timedelta(days=1)),
+                                   ("later_email", "email", NOW + timedelta(days=1))):
+            s.add(Message(procedure_id=first.procedure_id, patient_id=first.patient_id,
+                          step=step, channel=channel, kind="guidance", status="planned",
+                          due_at=due, send_after=due, local_due="", language="en",
+                          body="later", attempts=0))
+    _sms(container).fail_with.append(RecipientOptedOut("unsubscribed recipient", code="21610"))
+    run(container)
+    with container.sessions() as s:
+        patient = s.scalars(select(Patient)).one()
+        assert patient.sms_opted_out_at is not None
+        rows = {m.step: m for m in s.scalars(select(Message))}
+    assert (rows["step0"].status, rows["step0"].error_code) == ("failed", "21610")
+    assert rows["later_sms"].status == "cancelled"
+    assert rows["later_email"].status == "planned"  # email goes on if consented
+
+
+def test_uncertain_send_waits_for_reconciliation(container: Container) -> None:
+    [message_id] = add_due_messages(container.sessions, count=1, due_at=NOW)
+    _sms(container).fail_with.append(UncertainSend("read timeout", code="read_timeout"))
+    run(container)
+    with container.sessions() as s:
+        row = s.get(Message, message_id)
+        assert row is not None and row.status == "sending"
+    assert run(container).claimed == 0  # never resent blindly
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [("found", "sent"), ("not_found", "planned"), ("unknown", "failed")],
+)
+def test_reconcile_stuck_sending(container: Container, outcome: str, expected: str) -> None:
+    [message_id] = add_due_messages(container.sessions, count=1, due_at=NOW)
+    with transaction(container.sessions) as s:
+        row = s.get(Message, message_id)
+        assert row is not None
+        row.status, row.claimed_at = "sending", NOW  # a worker died right here
+
+    class Provider(RecordingChannel):
+        def lookup(self, message: Outgoing) -> Lookup:
+            assert message.claimed_at is not None and message.claimed_at <= NOW
+            return Lookup(outcome, provider_id="SMfound" if outcome == "found" else None)  # type: ignore[arg-type]
+
+    container.channels["sms"] = Provider()
+    policy = DispatchPolicy(sending_timeout_seconds=300)
+    counts = reconcile_stuck(sessions=container.sessions, channels=container.channels,
+                             policy=policy, clock=container.clock)
+    assert counts == {"found": 0, "not_found": 0, "unknown": 0}  # not stuck long enough yet
+    container.clock.now = NOW + timedelta(minutes=6)  # type: ignore[attr-defined]
+    counts = reconcile_stuck(sessions=container.sessions, channels=container.channels,
+                             policy=policy, clock=container.clock)
+    assert counts[outcome] == 1
+    with container.sessions() as s:
+        row = s.get(Message, message_id)
+        assert row is not None and row.status == expected
+        if expected == "sent":
+            assert row.provider_id == "SMfound"
+    assert container.channels["sms"].sent == []  # type: ignore[attr-defined]
+
+
+def test_claims_skip_other_statuses(container: Container) -> None:
+    ids = add_due_messages(container.sessions, count=4, due_at=NOW)
+    with transaction(container.sessions) as s:
+        for i, status in zip(ids, ["sent", "cancelled", "skipped", "planned"], strict=True):
+            row = s.get(Message, i)
+            assert row is not None
+            row.status = status
+    assert run(container).sent == 1
+    with container.sessions() as s:
+        assert s.scalars(select(Procedure)).first() is not None
