@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aftercare.careplans.render import format_follow_up_date, render
 from aftercare.careplans.schema import CarePlan, Channel, Language, QuietHours, Step
+from aftercare.careplans.sms_rules import to_gsm7
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _when(
     note = None
     if due != nominal:
         note = f"moved out of quiet hours from {nominal.astimezone(zone):%a %H:%M}"
-    if due < now - grace:
+    if due < now - grace and not step.send_when_late:
         return due, f"already past when logged (due {due.astimezone(zone):%Y-%m-%d %H:%M %Z})"
     if due < now:
         # Logged a little late: still worth sending, now (unless that is the middle of the night).
@@ -139,7 +140,8 @@ def _message(
         body = render(step.email.body.get(lang), values)
     else:
         subject = None
-        body = render(step.text.get(lang), values)
+        # A filled-in name like "Ramón" must not turn a one-segment SMS into three.
+        body = to_gsm7(render(step.text.get(lang), values))
     status: Literal["planned", "skipped"] = "planned"
     reason = note
     if note and note.startswith("already past"):

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = "sqlite:///var/aftercare.db"
     broker_url: str = "filesystem://"
+    celery_queue: str = "aftercare"
     redis_url: str | None = None
 
     schedules_dir: Path = Path("schedules")
@@ -53,7 +54,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     email_from: str = "aftercare@example.org"
 
-    clinic_name: str = "Riverside Vein Clinic"
+    # No procedure words in the name: it goes into every SMS (privacy, minimum necessary).
+    clinic_name: str = "Riverside Clinic"
     clinic_phone: str = "+1 555 010 2030"
     clinic_timezone: str = "America/New_York"
     emergency_number: str = "911"

@@ -46,6 +46,7 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
         broker_url=settings.broker_url,
         broker_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
+        task_default_queue=settings.celery_queue,
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,

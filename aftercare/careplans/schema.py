@@ -166,6 +166,12 @@ class Step(_Strict):
     text: Texts  # the SMS text; the loader requires an `email` block for email steps
     email: EmailContent | None = None
     choices: dict[int, Choice] | None = None
+    # What a bare YES / NO means for a yes-or-no check-in (e.g. the one-leg screen). Not
+    # `yes:`/`no:`: YAML 1.1 reads those keys as booleans.
+    on_yes: ChoiceMeaning | None = None
+    on_no: ChoiceMeaning | None = None
+    # Still worth sending when the procedure is logged after the step fell due (the guide).
+    send_when_late: bool = False
 
     @property
     def channels(self) -> tuple[Channel, ...]:
@@ -215,7 +221,7 @@ class CarePlan(_Strict):
             if step.key in seen:
                 # A typed error with the key in ctx, so the loader can name the step.
                 raise PydanticCustomError(
-                    "duplicate_step_key", "step key {key!r} is used twice", {"key": step.key}
+                    "duplicate_step_key", "step key '{key}' is used twice", {"key": step.key}
                 )
             seen.add(step.key)
         return steps

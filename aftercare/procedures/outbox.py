@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, Executable, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,6 +82,13 @@ def plan_procedure(
     return written
 
 
+def _rowcount(session: Session, stmt: Executable) -> int:
+    """Rows an INSERT/UPDATE touched; conditional writes use it to learn who won."""
+    result = session.execute(stmt, execution_options={"synchronize_session": False})
+    assert isinstance(result, CursorResult)
+    return result.rowcount or 0
+
+
 def cancel_unsent(session: Session, *, procedure_id: int, reason: str, channel: str | None = None
                   ) -> int:
     stmt = (
@@ -91,7 +98,7 @@ def cancel_unsent(session: Session, *, procedure_id: int, reason: str, channel: 
     )
     if channel is not None:
         stmt = stmt.where(Message.channel == channel)
-    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount
+    return _rowcount(session, stmt)
 
 
 def _opted_out(pm: PlannedMessage) -> PlannedMessage:
@@ -119,7 +126,7 @@ def _insert(session: Session, procedure: Procedure, pm: PlannedMessage) -> int:
                 **_values(pm))
         .on_conflict_do_nothing(index_elements=["procedure_id", "step", "channel"])
     )
-    return session.execute(stmt).rowcount or 0
+    return _rowcount(session, stmt)
 
 
 def _rewrite(session: Session, row_id: int, pm: PlannedMessage, replannable: tuple[str, ...]
@@ -130,7 +137,7 @@ def _rewrite(session: Session, row_id: int, pm: PlannedMessage, replannable: tup
         .where(Message.id == row_id, Message.status.in_(replannable))
         .values(**_values(pm), attempts=0, error_code=None)
     )
-    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount
+    return _rowcount(session, stmt)
 
 
 def _cancel_row(session: Session, row_id: int, reason: str) -> int:
@@ -139,4 +146,4 @@ def _cancel_row(session: Session, row_id: int, reason: str) -> int:
         .where(Message.id == row_id, Message.status == "planned")
         .values(status="cancelled", reason=reason)
     )
-    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount
+    return _rowcount(session, stmt)

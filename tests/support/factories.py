@@ -63,3 +63,14 @@ def add_due_messages(sessions: Any, *, count: int, due_at: datetime, channel: st
         session.flush()
         ids = [r.id for r in rows]
     return ids
+
+
+def daytime_zone(now: datetime) -> str:
+    """A real time zone where it is mid-day now, so quiet hours do not defer a live test."""
+    from zoneinfo import ZoneInfo
+
+    for zone in ("America/New_York", "America/Los_Angeles", "Pacific/Honolulu", "Asia/Tokyo",
+                 "Asia/Kolkata", "Europe/London", "Australia/Sydney", "America/Sao_Paulo"):
+        if 10 <= now.astimezone(ZoneInfo(zone)).hour < 18:
+            return zone
+    raise AssertionError("no candidate zone is in daytime")  # cannot happen: 8 h steps

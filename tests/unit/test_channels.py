@@ -16,6 +16,7 @@ from aftercare.channels.base import (
     PermanentError,
     RecipientOptedOut,
     TransientError,
+    UncertainSend,
 )
 from aftercare.channels.console import mask
 from aftercare.channels.smtp_email import SmtpEmail
@@ -55,7 +56,7 @@ def rest_error(status: int, code: int | None) -> TwilioRestException:
         (TwilioServiceException("urn:x", "Invalid To", 400, 21211), PermanentError, "21211"),
         (requests.ConnectionError("refused"), TransientError, "network"),
         (requests.ConnectTimeout("slow"), TransientError, "network"),
-        (requests.ReadTimeout("slow"), TransientError, "read_timeout"),
+        (requests.ReadTimeout("slow"), UncertainSend, "read_timeout"),  # may have gone
         (TwilioException("odd"), TransientError, None),
     ],
 )
