@@ -75,6 +75,20 @@ class Settings(BaseSettings):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
 
+    # Replies: how far back a reply may answer a check-in, who is alerted about urgent ones,
+    # and how long an urgent reply may wait for review before the alert goes again.
+    reply_window_hours: int = 72
+    oncall_phone: str = ""
+    oncall_email: str = ""
+    backup_phone: str = ""
+    backup_email: str = ""
+    escalation_minutes: int = 15
+
+    # Web sessions: signed cookies that expire.
+    session_max_age_minutes: int = 12 * 60
+    # The patient phone simulator (try the loop without a phone); never in production.
+    patient_phone_enabled: bool = True
+
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     @property
@@ -103,6 +117,10 @@ class Settings(BaseSettings):
                 problems.append("AFTERCARE_TWILIO_ACCOUNT_SID must start with AC")
             if not (self.twilio_from_number or self.twilio_messaging_service_sid):
                 problems.append("set AFTERCARE_TWILIO_FROM_NUMBER or _MESSAGING_SERVICE_SID")
+        if self.patient_phone_enabled:
+            problems.append("AFTERCARE_PATIENT_PHONE_ENABLED must be false in production")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("AFTERCARE_PUBLIC_BASE_URL must be https")
         if self.is_sqlite:
             problems.append("AFTERCARE_DATABASE_URL points at SQLite; production needs PostgreSQL")
         if problems:

@@ -109,21 +109,30 @@ class Procedure(Base):
 
 
 class Message(Base):
-    """One planned SMS or email: the outbox row dispatch claims and the status callback ends."""
+    """One outgoing SMS or email: the outbox row dispatch claims and the status callback ends.
+
+    Care plan messages and the service's own messages (safety replies, clinician alerts,
+    keyword confirmations) share this table and its one send path. `dedupe_key` is unique:
+    for a plan message it is (procedure, step, channel), so planning twice cannot duplicate.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (
-        UniqueConstraint("procedure_id", "step", "channel", name="uq_messages_procedure_step"),
         Index("ix_messages_due", "status", "send_after"),
         Index("ix_messages_provider_id", "provider_id"),
+        Index("ix_messages_patient_sent", "patient_id", "channel", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    reply_id: Mapped[int | None] = mapped_column(Integer, index=True)  # what it answers
+    audience: Mapped[str] = mapped_column(String(10), default="patient")  # or clinician
+    to_address: Mapped[str | None] = mapped_column(String(254))  # when not the patient's
     step: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))
     # planned -> sending -> sent -> delivered | undelivered; or failed, skipped, cancelled
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(300))
@@ -144,8 +153,80 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    procedure: Mapped[Procedure] = relationship(back_populates="messages")
-    patient: Mapped[Patient] = relationship()
+    procedure: Mapped[Procedure | None] = relationship(back_populates="messages")
+    patient: Mapped[Patient | None] = relationship()
+
+
+def plan_message_key(procedure_id: int, step: str, channel: str) -> str:
+    return f"plan:{procedure_id}:{step}:{channel}"
+
+
+class Reply(Base):
+    """A text a patient (or an unknown number) sent us, kept raw, with its current reading."""
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        # The clinician queue: open replies, most urgent first, oldest first.
+        Index("ix_replies_queue", "review_status", "triage_rank", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)  # Twilio's; dedupes
+    from_phone: Mapped[str] = mapped_column(String(32), index=True)
+    to_phone: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    media: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"), index=True)
+    answers_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    keyword: Mapped[str | None] = mapped_column(String(16))  # opt_out | opt_in | help
+    # The current reading; earlier ones are in reply_readings.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reader_version: Mapped[str | None] = mapped_column(String(20))
+    intent: Mapped[str | None] = mapped_column(String(20))
+    triage: Mapped[str | None] = mapped_column(String(10))
+    triage_rank: Mapped[int] = mapped_column(Integer, default=9)  # urgent 0 .. none 3
+    present: Mapped[list[str]] = mapped_column(JSON, default=list)
+    absent: Mapped[list[str]] = mapped_column(JSON, default=list)
+    severity: Mapped[str | None] = mapped_column(String(10))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reading: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # open (a clinician should look), reviewed, or none (nothing for a clinician)
+    review_status: Mapped[str] = mapped_column(String(10), default="pending")
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    last_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    patient: Mapped[Patient | None] = relationship()
+    procedure: Mapped[Procedure | None] = relationship()
+    answers: Mapped[Message | None] = relationship()
+    reviews: Mapped[list[Review]] = relationship(back_populates="reply", order_by="Review.id")
+
+
+class ReplyReading(Base):
+    """Every reading a reply has had: re-reading after the reader improves keeps the old."""
+
+    __tablename__ = "reply_readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
+    reader_version: Mapped[str] = mapped_column(String(20))
+    reading: Mapped[dict[str, object]] = mapped_column(JSON)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(120))
+    outcome: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    reply: Mapped[Reply] = relationship(back_populates="reviews")
 
 
 class ApiToken(Base):
@@ -158,6 +239,23 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class User(Base):
+    """A person who signs in to the web app: staff, clinician or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(16))  # staff | clinician | admin
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):
@@ -173,4 +271,7 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
 
-__all__ = ["ApiToken", "AuditEvent", "Base", "Message", "Patient", "Procedure", "utcnow"]
+__all__ = [
+    "ApiToken", "AuditEvent", "Base", "Message", "Patient", "Procedure", "Reply",
+    "ReplyReading", "Review", "User", "plan_message_key", "utcnow",
+]

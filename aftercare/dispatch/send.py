@@ -23,11 +23,11 @@ from aftercare.channels.base import (
     Sent,
     UncertainSend,
 )
-from aftercare.db.models import Message, Patient
+from aftercare.db.models import Message
 from aftercare.db.session import transaction
 from aftercare.dispatch.backoff import next_attempt
 from aftercare.dispatch.claim import claim_due
-from aftercare.procedures.outbox import cancel_unsent
+from aftercare.procedures.outbox import cancel_patient_sms
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +107,16 @@ def send_claimed(
 
 
 def _why_not_send(message: Message) -> str | None:
-    if message.procedure.status != "active":
+    if message.audience != "patient":
+        return None  # clinician alerts go whatever the patient's settings
+    if message.procedure is not None and message.procedure.status != "active" \
+            and message.kind != "safety":
         return "procedure cancelled before sending"
-    patient: Patient = message.patient
+    patient = message.patient
+    if patient is None:
+        return None if message.to_address else "no recipient"
+    if message.kind in ("keyword_reply", "safety") and message.channel == "sms":
+        return None  # answers to what the patient just texted: required, even after STOP
     if message.channel == "sms":
         if patient.sms_opted_out_at is not None:
             return "patient opted out of SMS"
@@ -123,7 +130,12 @@ def _why_not_send(message: Message) -> str | None:
 def outgoing_for(message: Message) -> Outgoing:
     """What the channel needs; `claimed_at` bounds where reconciliation looks."""
     patient = message.patient
-    to = patient.phone if message.channel == "sms" else (patient.email or "")
+    if message.to_address:
+        to = message.to_address
+    elif patient is None:
+        to = ""
+    else:
+        to = patient.phone if message.channel == "sms" else (patient.email or "")
     return Outgoing(
         message_id=message.id, channel=message.channel,  # type: ignore[arg-type]
         to=to, body=message.body, subject=message.subject, language=message.language,
@@ -144,11 +156,12 @@ def _record_failure(
     with transaction(sessions) as session:
         message = session.get(Message, outgoing.message_id)
         assert message is not None
-        if isinstance(error, RecipientOptedOut):
+        if isinstance(error, RecipientOptedOut) and message.patient is not None \
+                and message.audience == "patient":
             # The provider blocks this number: mirror it, so no other SMS is even tried.
             message.patient.sms_opted_out_at = now
-            cancel_unsent(session, procedure_id=message.procedure_id,
-                          reason="patient opted out of SMS (provider)", channel="sms")
+            cancel_patient_sms(session, patient_id=message.patient.id,
+                               reason="patient opted out of SMS (provider)")
         if isinstance(error, UncertainSend):
             # Stays "sending": reconciliation asks the provider before any resend.
             message.reason = f"provider may have it; checking before any resend: {error.reason}"

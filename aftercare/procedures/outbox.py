@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aftercare.careplans.schema import CarePlan, QuietHours
-from aftercare.db.models import Message, Procedure
+from aftercare.db.models import Message, Procedure, plan_message_key
 from aftercare.planning import ClinicContext, PatientContext, PlannedMessage, plan_messages
 
 # Unsent rows that planning may rewrite. "cancelled" rows come back only through START.
@@ -101,6 +101,18 @@ def cancel_unsent(session: Session, *, procedure_id: int, reason: str, channel: 
     return _rowcount(session, stmt)
 
 
+def cancel_patient_sms(session: Session, *, patient_id: int, reason: str) -> int:
+    """After an opt-out: no planned SMS to this patient, across all their procedures."""
+    stmt = (
+        update(Message)
+        .where(Message.patient_id == patient_id, Message.status == "planned",
+               Message.channel == "sms", Message.audience == "patient",
+               Message.procedure_id.is_not(None))
+        .values(status="cancelled", reason=reason)
+    )
+    return _rowcount(session, stmt)
+
+
 def _opted_out(pm: PlannedMessage) -> PlannedMessage:
     if pm.channel != "sms" or pm.status != "planned":
         return pm
@@ -121,10 +133,11 @@ def _insert(session: Session, procedure: Procedure, pm: PlannedMessage) -> int:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(Message)
-        .values(procedure_id=procedure.id, patient_id=procedure.patient_id, step=pm.step,
+        .values(dedupe_key=plan_message_key(procedure.id, pm.step, pm.channel),
+                procedure_id=procedure.id, patient_id=procedure.patient_id, step=pm.step,
                 channel=pm.channel, language=procedure.patient.language, attempts=0,
-                **_values(pm))
-        .on_conflict_do_nothing(index_elements=["procedure_id", "step", "channel"])
+                audience="patient", **_values(pm))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     return _rowcount(session, stmt)
 

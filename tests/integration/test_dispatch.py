@@ -169,7 +169,8 @@ def test_provider_opt_out_is_recorded_and_stops_other_sms(container: Container) 
         assert first is not None
         for step, channel, due in (("later_sms", "sms", NOW + timedelta(days=1)),
                                    ("later_email", "email", NOW + timedelta(days=1))):
-            s.add(Message(procedure_id=first.procedure_id, patient_id=first.patient_id,
+            s.add(Message(dedupe_key=f"test:{step}:{channel}",
+                          procedure_id=first.procedure_id, patient_id=first.patient_id,
                           step=step, channel=channel, kind="guidance", status="planned",
                           due_at=due, send_after=due, local_due="", language="en",
                           body="later", attempts=0))

@@ -54,7 +54,8 @@ def add_due_messages(sessions: Any, *, count: int, due_at: datetime, channel: st
         rows = []
         for i in range(count):
             procedure = procedures[i % patients]
-            rows.append(Message(procedure_id=procedure.id, patient_id=procedure.patient_id,
+            rows.append(Message(dedupe_key=f"plan:{procedure.id}:step{i}:{channel}",
+                                procedure_id=procedure.id, patient_id=procedure.patient_id,
                                 step=f"step{i}", channel=channel, kind="guidance",
                                 status="planned", due_at=due_at, send_after=due_at,
                                 local_due=due_at.isoformat(), language="en",

@@ -1,0 +1,1 @@
+BLOCKLIST: frozenset[str] = frozenset()
