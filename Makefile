@@ -18,7 +18,11 @@ install: $(BIN)/aftercare
 $(PRISM):
 	npm install --silent --no-audit --no-fund --prefix .tools/prism @stoplight/prism-cli@5.14.2
 
-tools: $(PRISM)
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+tools: $(PRISM) /usr/bin/chromium
 
 run: install  ## the embedded default: SQLite, a folder broker, console channels
 	$(BIN)/aftercare dev

@@ -29,15 +29,27 @@ class TaskQueue(Protocol):
 
     def plan_procedure(self, procedure_id: int) -> None: ...
 
+    def process_reply(self, reply_id: int) -> None: ...
+
+    def dispatch_now(self) -> None: ...
+
 
 @dataclass
 class RecordingQueue:
-    """A fake queue for tests that run the planning themselves."""
+    """A fake queue for tests that run the services themselves."""
 
     planned: list[int] = field(default_factory=list)
+    replies: list[int] = field(default_factory=list)
+    dispatches: int = 0
 
     def plan_procedure(self, procedure_id: int) -> None:
         self.planned.append(procedure_id)
+
+    def process_reply(self, reply_id: int) -> None:
+        self.replies.append(reply_id)
+
+    def dispatch_now(self) -> None:
+        self.dispatches += 1
 
 
 def utc_now() -> datetime:

@@ -10,6 +10,7 @@ import time
 
 import click
 
+from aftercare.auth.cli import users
 from aftercare.careplans.cli import schedules
 from aftercare.procedures.cli import procedures
 from aftercare.settings import Settings
@@ -22,12 +23,12 @@ def main() -> None:
 
 main.add_command(schedules)
 main.add_command(procedures)
-try:  # the reply reader's commands
-    from aftercare.replies.cli import replies
+main.add_command(users)
+from aftercare.replies.cli import replies  # noqa: E402
+from aftercare.replies.reread_cli import reread  # noqa: E402
 
-    main.add_command(replies)
-except ImportError:  # pragma: no cover - during partial installs only
-    pass
+replies.add_command(reread)
+main.add_command(replies)
 
 
 @main.group(help="Database schema.")

@@ -60,6 +60,10 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
                                   "options": {"expires": 60}},
             "plan-unplanned": {"task": "aftercare.plan_unplanned", "schedule": 30.0,
                                "options": {"expires": 30}},
+            "read-unread-replies": {"task": "aftercare.read_unread", "schedule": 30.0,
+                                    "options": {"expires": 30}},
+            "escalate-urgent": {"task": "aftercare.escalate_urgent", "schedule": 60.0,
+                                "options": {"expires": 60}},
         },
     )
     _state["settings"] = settings
@@ -89,12 +93,20 @@ class CeleryQueue:
     celery: Celery
 
     def plan_procedure(self, procedure_id: int) -> None:
+        self._send("aftercare.plan_procedure", procedure_id)
+
+    def process_reply(self, reply_id: int) -> None:
+        self._send("aftercare.process_reply", reply_id)
+
+    def dispatch_now(self) -> None:
+        self._send("aftercare.dispatch_due")
+
+    def _send(self, task: str, *args: int) -> None:
         try:
-            self.celery.send_task("aftercare.plan_procedure", args=[procedure_id])
+            self.celery.send_task(task, args=list(args))
         except Exception:
-            # The procedure is committed; the plan-unplanned sweep will plan it.
-            log.warning("could not enqueue planning of procedure %s; the sweep will",
-                        procedure_id, exc_info=True)
+            # The row is committed; a periodic sweep picks it up when the broker is back.
+            log.warning("could not enqueue %s%s; the sweep will", task, args, exc_info=True)
 
 
 @app.task(name="aftercare.plan_procedure")
@@ -132,3 +144,34 @@ def plan_unplanned() -> int:
 
     c = container()
     return sweep(sessions=c.sessions, plans=c.plans, policy=c.planning_policy, clock=c.clock)
+
+
+@app.task(name="aftercare.process_reply")
+def process_reply(reply_id: int) -> None:
+    from aftercare.replies.processing import process_reply as process
+
+    c = container()
+    with transaction(c.sessions) as session:
+        urgent = process(session, reply_id=reply_id, plans=c.plans, settings=c.settings,
+                         now=c.clock())
+    if urgent:  # the safety reply and alerts go now, not at the next beat tick
+        c.queue.dispatch_now()
+
+
+@app.task(name="aftercare.read_unread")
+def read_unread() -> int:
+    from aftercare.replies.sweep import read_unread as sweep
+
+    c = container()
+    return sweep(sessions=c.sessions, queue=c.queue, clock=c.clock)
+
+
+@app.task(name="aftercare.escalate_urgent")
+def escalate_urgent() -> int:
+    from aftercare.replies.escalation import escalate_unreviewed
+
+    c = container()
+    escalated = escalate_unreviewed(sessions=c.sessions, settings=c.settings, clock=c.clock)
+    if escalated:
+        c.queue.dispatch_now()
+    return escalated

@@ -26,6 +26,9 @@ from aftercare.settings import Settings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("AFTERCARE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("AFTERCARE_TEST_REDIS", "redis://127.0.0.1:6379")
+# One queue per test run: Celery caches its queue declarations on the app, and parallel
+# runs on the same Redis must not take each other's tasks.
+CELERY_QUEUE = f"aftercare-test-{uuid.uuid4().hex[:12]}"
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:

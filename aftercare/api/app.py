@@ -9,6 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from aftercare.bootstrap import Container
 from aftercare.procedures.errors import NotFound
 from aftercare.procedures.routes import router as procedures_router
+from aftercare.replies.webhooks import router as webhooks_router
+from aftercare.review.routes import router as review_router
 
 
 class BodySizeLimit:
@@ -64,6 +66,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.include_router(procedures_router)
+    app.include_router(review_router)
+    app.include_router(webhooks_router)
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:

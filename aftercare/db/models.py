@@ -181,6 +181,7 @@ class Reply(Base):
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"), index=True)
     answers_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     keyword: Mapped[str | None] = mapped_column(String(16))  # opt_out | opt_in | help
+    auto_response: Mapped[str | None] = mapped_column(Text)  # what TwiML answered at once
     # The current reading; earlier ones are in reply_readings.
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reader_version: Mapped[str | None] = mapped_column(String(20))
@@ -202,6 +203,20 @@ class Reply(Base):
     procedure: Mapped[Procedure | None] = relationship()
     answers: Mapped[Message | None] = relationship()
     reviews: Mapped[list[Review]] = relationship(back_populates="reply", order_by="Review.id")
+
+
+class DeliveryEvent(Base):
+    """Every status callback Twilio sent, once: applied to its message when the sid is known
+    (a callback can arrive before the send's own commit recorded the sid)."""
+
+    __tablename__ = "delivery_events"
+    __table_args__ = (UniqueConstraint("provider_id", "status", name="uq_delivery_events"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(120), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ReplyReading(Base):
@@ -272,6 +287,6 @@ class AuditEvent(Base):
 
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "Message", "Patient", "Procedure", "Reply",
+    "ApiToken", "AuditEvent", "Base", "DeliveryEvent", "Message", "Patient", "Procedure", "Reply",
     "ReplyReading", "Review", "User", "plan_message_key", "utcnow",
 ]

@@ -27,6 +27,7 @@ from aftercare.db.models import Message
 from aftercare.db.session import transaction
 from aftercare.dispatch.backoff import next_attempt
 from aftercare.dispatch.claim import claim_due
+from aftercare.dispatch.delivery import apply_stored_events
 from aftercare.procedures.outbox import cancel_patient_sms
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,10 @@ def _record_sent(session: Session, message_id: int, sent: Sent, provider: str, n
                  ) -> None:
     _finish(session, message_id, status="sent", sent_at=now, provider=provider,
             provider_id=sent.provider_id, provider_status=sent.provider_status, reason=None)
+    message = session.get(Message, message_id)
+    if message is not None and message.status == "sent":
+        session.refresh(message)
+        apply_stored_events(session, message, now)
 
 
 def _record_failure(

@@ -8,7 +8,6 @@ against Twilio's OpenAPI spec) and the email to a real SMTP server.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from aftercare.channels.smtp_email import SmtpEmail
 from aftercare.channels.twilio_sms import TwilioSMS
 from aftercare.db.session import transaction
 from aftercare.worker import CeleryQueue, app, configure
-from tests.conftest import REDIS_URL, make_settings
+from tests.conftest import CELERY_QUEUE, REDIS_URL, make_settings
 from tests.support.factories import daytime_zone, patient_payload, procedure_payload
 from tests.support.smtp import SmtpServer
 
@@ -35,7 +34,7 @@ pytestmark = [pytest.mark.prism]
 def live(pg_db: str, prism_url: str, smtp_server: SmtpServer, tmp_path: Path
          ) -> Iterator[Container]:
     settings = make_settings(
-        tmp_path, pg_db, broker_url=f"{REDIS_URL}/3", celery_queue=f"test-{uuid.uuid4().hex}",
+        tmp_path, pg_db, broker_url=f"{REDIS_URL}/3", celery_queue=CELERY_QUEUE,
         sms_channel="twilio", twilio_account_sid="AC" + "a" * 32,
         twilio_auth_token="test-token", twilio_from_number="+15017122661",
         twilio_api_base_url=prism_url, email_channel="smtp", smtp_host=smtp_server.host,

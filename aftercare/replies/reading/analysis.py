@@ -8,7 +8,7 @@ worse or better, bleeding that won't stop) attach to the mentions of their claus
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aftercare.replies.reading import context
 from aftercare.replies.reading.lexicon import LOCATIONS, MACROS, SIDE_PHRASES, concept_entries
@@ -32,6 +32,11 @@ INTERROGATIVES = frozenset({
     "como", "que", "cual", "cuanto", "cuantos", "donde", "por", "pueden", "puede", "es",
     "deberia", "tengo", "any", "anything", "whats", "hows",
 })
+WH_WORDS = frozenset({"when", "what", "how", "why", "where", "which", "who", "cuando",
+                      "cuanto", "donde", "cual", "whats", "hows"})
+# "doesn't itch as much": less, not gone
+_LESS_AFTER = (("as", "much"), ("as", "bad"), ("as", "often"), ("so", "much"), ("that", "much"),
+               ("as", "badly"), ("tanto",))
 _SCALE_RE = re.compile(r" (\d{1,2}) (?:/|out of|de|over|of) 10 ")
 _SCALE_WORD_RE = re.compile(
     r" (?:pain|dolor|hurts|level|score|rating|rate it|it is a|its a|about a|like a)"
@@ -98,10 +103,10 @@ def _question_sentences(tokens: tuple[str, ...], sents: context.Sentences) -> se
             # "Swelling? a little" echoes a question, it does not ask one
             if words[0] in INTERROGATIVES or tokens[e - 1] == "?" and not _echo(tokens, s, e):
                 asked.add(k)
-        elif words[0] in INTERROGATIVES and words[0] not in {"any", "anything", "tengo", "que",
-                                                             "por", "es", "como"} \
-                and len(words) > 2 and words[1] in {"i", "you", "it", "we", "my", "the", "this",
-                                                    "that", "there", "someone", "he", "she"}:
+        elif len(words) > 2 and (words[0] in WH_WORDS or (
+                words[0] in INTERROGATIVES and words[1] in {"i", "you", "it", "we", "my", "the",
+                                                            "this", "that", "there", "someone",
+                                                            "somebody", "he", "she", "yo"})):
             asked.add(k)
     return asked
 
@@ -128,8 +133,8 @@ def analyse(norm: Normalised) -> Analysis:
     tokens = norm.tokens
     concept_matches = select_longest(CONCEPTS.find(norm.text, tokens, norm.offsets))
     concept_matches = [m for m in concept_matches if m.label != "-"]
-    triggers = select_longest(TRIGGERS.find(norm.text, tokens, norm.offsets))
     spans = [(m.start, m.end) for m in concept_matches]
+    triggers = context.select_triggers(TRIGGERS.find(norm.text, tokens, norm.offsets), spans)
     labels = context.assign(tokens, spans, triggers)
     sents = context.split_sentences(tokens)
     asked_sents = _question_sentences(tokens, sents)
@@ -141,8 +146,13 @@ def analyse(norm: Normalised) -> Analysis:
     for m, lab in zip(concept_matches, labels, strict=True):
         sent_no = sents.sentence_of[m.start]
         asked = sent_no in asked_sents and _asked_mention(tokens, m.start, sents.bounds[sent_no])
-        findings.append(_with_modifiers(m, _status(lab), modifiers, qualifiers, concept_matches,
-                                        segs, sents, asked))
+        status = _status(lab)
+        finding = _with_modifiers(m, status, modifiers, qualifiers, concept_matches, segs, sents,
+                                  asked)
+        if status == "negated" and any(tuple(tokens[m.end:m.end + len(p)]) == p
+                                       for p in _LESS_AFTER):
+            finding = replace(finding, status="present", better=True)
+        findings.append(finding)
     scale = _scale(norm.text)
     temperature = _temperature(norm.text)
     present_sents = {sents.sentence_of[f.start] for f in findings if f.status == "present"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aftercare.replies.reading.patterns import Match
+from aftercare.replies.reading.patterns import Match, select_longest
 
 SENTENCE_END = frozenset({".", "!", "?", ";", "¿"})
 SEPARATORS = frozenset({",", ":", "-", "/", "(", ")", "&", "+", "=", "and", "or", "nor", "y",
@@ -29,15 +29,28 @@ ANSWER_WORDS = frozenset({"no", "nope", "none", "nah", "not", "negative", "yes",
 SUBJECTS = frozenset({"i", "it", "he", "she", "they", "we", "you", "there", "this", "that",
                       "yo", "ella", "ellos", "everything", "everythings", "both"})
 COPULAS = frozenset({
-    "is", "are", "was", "were", "am", "s", "be", "been", "being", "feel", "feels", "felt",
+    "is", "are", "was", "were", "am", "be", "been", "being", "feel", "feels", "felt",
     "feeling", "look", "looks", "looked", "looking", "seem", "seems", "seemed", "got", "get",
     "gets", "getting", "has", "have", "had", "having", "became", "become", "started",
     "starts", "went", "goes", "came", "comes", "appeared", "appears", "showed", "shows",
+    "remained", "remains", "indicates", "indicated", "shows", "showed", "reveals", "revealed",
+    "demonstrates", "demonstrated",
     "esta", "estan", "estoy", "es", "son", "tengo", "tiene", "tienen", "tenia", "tuve",
     "siento", "se", "veo", "hay", "sigue", "parece", "noticed", "notice", "think", "says",
 })
 POSSESSIVES = frozenset({"my", "the", "his", "her", "your", "our", "their", "mi", "mis", "la",
                          "el", "los", "las", "su", "sus", "tu"})
+# A list item is a bare noun: "no pain, swelling or bruising". A segment that opens with a
+# quantifier or says how a symptom is going is a new statement: "no swelling, a little
+# bruising", "no longer swollen, bruises fading".
+QUANTIFIERS = frozenset({"a", "an", "some", "mild", "slight", "slightly", "little", "bit", "few",
+                         "lots", "lot", "tons", "very", "really", "just", "only", "un", "una",
+                         "algo", "poco", "mucho", "mucha", "muy", "bastante", "severe", "bad",
+                         "major", "minor", "moderate", "massive", "huge", "big", "small",
+                         "tiny", "terrible"})
+STATE_WORDS = frozenset({"fading", "faded", "better", "worse", "improving", "improved",
+                         "spreading", "growing", "gone", "going", "getting", "healing",
+                         "mejor", "peor", "bajando", "mejorando", "today", "now", "hoy"})
 VERBAL = frozenset({"hurts", "aches", "itches", "swells", "bleeds", "burns", "stings",
                     "throbs", "duele", "duelen", "pica", "pican", "sangra", "arde", "hurt"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "yo", "mi", "mis", "tengo",
@@ -87,14 +100,14 @@ def _new_clause(seg: Sequence[str], loose: bool) -> bool:
     if not seg:
         return False
     first = seg[0]
-    if first in SUBJECTS:
+    if first in SUBJECTS or any(t in STATE_WORDS for t in seg):
         return True
     has_verb = any(t in COPULAS or t in VERBAL for t in seg)
     if first in POSSESSIVES and has_verb:
         return True
     if loose:
         return False
-    return any(t in COPULAS for t in seg) or first in VERBAL
+    return any(t in COPULAS for t in seg) or first in VERBAL or first in QUANTIFIERS
 
 
 def _segment_after(tokens: Sequence[str], i: int, end: int) -> list[str]:
@@ -119,11 +132,13 @@ def forward_scope(tokens: Sequence[str], trig: Match, sent_end: int, stops: set[
             break
         if trig.label == "other" and (tok in FIRST_PERSON or tok in REPORTING):
             break
+        if tok == ":" and j > trig.end:
+            break  # a heading or a new field: "Measurements not obtainable: DIAGNOSIS: ..."
         if tok in SEPARATORS and j > trig.end:
             if _new_clause(_segment_after(tokens, j + 1, limit), loose):
                 break
         j += 1
-    return trig.end, j
+    return trig.start + 1, j
 
 
 def backward_scope(tokens: Sequence[str], trig: Match, sent_start: int, stops: set[int],
@@ -157,6 +172,15 @@ def _segment_before(tokens: Sequence[str], i: int, start: int) -> list[str]:
     return seg
 
 
+def select_triggers(raw: Sequence[Match], mentions: Sequence[tuple[int, int]]) -> list[Match]:
+    """Non-overlapping triggers, longest first, after dropping any that straddle the start
+    of a mention: in "no change in vision" the target starts at "change", so the pseudo
+    trigger "no change" cannot stand and plain "no" negates it."""
+    starts = [s for s, _ in mentions]
+    kept = [t for t in raw if not any(t.start < s < t.end for s in starts)]
+    return select_longest(kept)
+
+
 def assign(
     tokens: Sequence[str],
     mentions: Sequence[tuple[int, int]],
@@ -165,8 +189,8 @@ def assign(
     """For each mention span, the context labels that reach it (empty: plainly affirmed)."""
     sentences = split_sentences(tokens)
     covered = {i for s, e in mentions for i in range(s, e)}
-    live = [t for t in triggers if not any(i in covered for i in range(t.start, t.end))
-            and t.label != "pseudo"]
+    # a trigger that starts inside a mention is part of it ("can not breathe", "sin aliento")
+    live = [t for t in triggers if t.start not in covered and t.label != "pseudo"]
     stops = {t.start for t in live if t.label == "term"}
     other_starts = {t.start: t.label for t in live if t.label in PRE}
     mention_at = {s for s, _ in mentions}

@@ -44,8 +44,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(tight|tightness|pressure|pain|pains|ache|discomfort|hurts|hurt|hurting|heaviness|"
         "stabbing) (in|on|across|around|inside) [my|the] chest",
         "(sharp|stabbing) pain *2 (breathe|breath|breathing) [in]",
-        "(hurts|hurt|painful|pain) (to|when|if|while) (i )?(breathe|breath|breathing|inhale) [in]",
-        "(hurts|hurt) to take a (deep )?breath",
+        "(hurts|hurt|painful|pain) (to|when|if|while) [i] (breathe|breath|breathing|inhale) [in]",
+        "(hurts|hurt) to take a [deep] breath",
         "(dolor|dolores|presion|opresion|molestia) (de|en) [el] pecho",
         "(me duele|duele|me aprieta) [mucho] el pecho",
         "pecho *2 (duele|apretado|dolor|presion)",
@@ -70,8 +70,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(cough|coughing|coughed|coughs|cofing|coughin|caughing|coffing|coughting) *2 [up] "
         "@blood",
         "@blood (in|with) [my|the] (spit|phlegm|sputum|mucus|saliva|flema|saliva|esputo)",
-        "bloody (spit|phlegm|sputum|mucus)", "(spitting|spit|spat) [up] @blood",
-        "(hemoptysis)", "(tos|toser|toso|tosi|tosiendo) *2 (con )?sangre",
+        "bloody (spit|phlegm|sputum|mucus)", "@blood *3 (cough|coughing|coughed|cough up)", "(spitting|spit|spat) [up] @blood",
+        "(hemoptysis)", "(tos|toser|toso|tosi|tosiendo) *2 [con] sangre",
         "(escupo|escupi|escupir|escupiendo) sangre", "sangre al toser",
         "flema con sangre",
     ],
@@ -103,15 +103,21 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "cerrada|se hincha|se cierra|se me cierra)", "airway"),
         ("(swollen|swelling|puffy|hinchazon) (lips|lip|tongue|throat|face|eyes|de labios|"
          "de garganta|de la cara|en la cara|en los labios)", "airway"),
+        ("(se me cierra|se cierra|se esta cerrando|cerrada|cerrando|hinchada|hinchados|"
+         "hinchadas|hinchado) [la|el|los|las|mi|mis] (garganta|lengua|labios|cara|boca)",
+         "airway"),
         ("(can not|could not|hard to|trouble|difficulty|struggling to|hurts to) "
          "(swallow|swallowing)", "airway"),
         ("(no puedo|me cuesta|dificultad para) tragar", "airway"),
         ("throat *2 (closing|closed|tight|tightening|swelling|swollen)", "airway"),
         ("(wheezing|wheeze|wheezy)", "airway"),
         ("(anaphylaxis|anaphylactic|anaphalaxis|anafalaxis|anafilaxia|anaphylaxsis)", "airway"),
-        ("(itchy|itching|itch|itches|itchey|hives|rash|welts|bumps|ronchas|picazon|comezon) "
-         "*2 (all over|everywhere|all over my body|over my whole body|por todo el cuerpo|"
-         "en todo el cuerpo|por todas partes)", "allover"),
+        ("(hives|rash|welts|bumps|ronchas|sarpullido) *2 (all over|everywhere|all over my "
+         "body|over my whole body|por todo el cuerpo|en todo el cuerpo|por todas partes)",
+         "allover"),
+        ("(itchy|itching|itch|itches|itchey|picazon|comezon|me pica) *2 (all over|everywhere|"
+         "all over my body|over my whole body|por todo el cuerpo|en todo el cuerpo|"
+         "por todas partes)", "itch_allover"),
         ("(hives|rash|welts|ronchas) *2 (spreading|spread|spreads|growing|se extiende)",
          "spreading"),
         "(hives|urticaria|ronchas)",
@@ -149,8 +155,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("skin *3 (breaking down|broken down|breaking|broken|peeling off|coming off|"
          "falling off|dying|dead)", "open"),
         ("hole in [my] (skin|leg)", "open"),
-        ("(skin|area|spot|patch|it) *3 (turning|turned|going|gone|is|looks|looking) "
-         "(black|dusky|white and cold)", "black"),
+        ("(skin|area|spot|patch|it|wound|blister|sore) *4 (turning|turned|going|gone|is|s|looks|"
+         "looking|getting|became) [very|all] (black|dusky|blackish)", "black"),
         ("(black|dusky|dying|dead|necrotic|negra|negro) (skin|patch|area|spot|tissue)",
          "black"),
         ("(necrosis|necrotic)", "black"),

@@ -80,6 +80,23 @@ def _unstretch(token: str, known: Callable[[str], bool]) -> str:
     return single if known(single) else double
 
 
+def _spanish_yes(tokens: list[str]) -> None:
+    """'si' without its accent opening a statement is 'sí' (yes): "si me duele" = it does.
+
+    In a question it is 'if': "¿y si se hincha?", "si me duele el pecho, voy?".
+    """
+    start = 0
+    for i in range(len(tokens) + 1):
+        if i == len(tokens) or tokens[i] in {".", "!", "?", ";", "¿"}:
+            asked = i < len(tokens) and tokens[i] == "?" or (start > 0 and tokens[start - 1]
+                                                             == "¿")
+            j = start + (1 if start < len(tokens) and tokens[start] == "¿" else 0)
+            if j < i and tokens[j] == "si" and (not asked or (j + 1 < i and tokens[j + 1] ==
+                                                              ",")):
+                tokens[j] = "yes"
+            start = i + 1
+
+
 def normalise(
     raw: str,
     *,
@@ -120,6 +137,7 @@ def normalise(
             if not known(tok):
                 tok = correct(tok)
         tokens.append(tok)
+    _spanish_yes(tokens)
     offsets: list[int] = []
     pos_c = 1
     for tok in tokens:

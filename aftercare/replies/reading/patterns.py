@@ -83,9 +83,16 @@ class _Parser:
                 any(a.gap for a in alts),
             )
         if tok == "[":
-            inner = self._seq(stop=("]",))
+            opts = [self._seq(stop=("|", "]"))]
+            while self._peek() == "|":
+                self.pos += 1
+                opts.append(self._seq(stop=("|", "]")))
             self._expect("]")
-            return _Node(f"(?:{inner.regex})?", inner.first, True, inner.any_first, inner.gap)
+            return _Node(
+                "(?:" + "|".join(o.regex for o in opts) + ")?",
+                frozenset().union(*(o.first for o in opts)), True,
+                any(o.any_first for o in opts), any(o.gap for o in opts),
+            )
         if tok.startswith("*") and tok[1:].isdigit():
             return _Node(f"{_GAP}{{0,{int(tok[1:])}}}?", frozenset(), True, gap=True)
         if tok.startswith("@"):

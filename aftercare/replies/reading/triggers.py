@@ -32,13 +32,15 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "not (stop|stopping|stopped|stoping)", "(will|can|does|did|would|is) not (stop|end)",
         "not (walk|stand|sleep|put weight|bear weight|move|wear|drive|work|bend)",
         "not (help|helping|helped|working|work)", "not (cause|extend|drain|appear to have)",
-        "gram negative", "without (difficulty|incident|complication|complications|contrast)",
+        "gram negative", "without (difficulty|incident|complication|complications|contrast|change)",
         "with and without", "not been (able|seen by)", "no (further|other) (questions)",
         "not a lot of", "no pain no gain",
         "no (se|sabia|estoy segura|estoy seguro) [si]", "no (para|paraba|deja) de",
         "no (mejora|baja|se quita|se va|desaparece)", "no (solo|tan|muy)",
         "never (mind|better)", "not been (formally|visualized)",
         "not (exclude|excluded|be excluded|ruled out)",
+        "not (obtainable|entered|available|applicable|done|performed|submitted|changed|"
+        "obtained|assessed|tested|measured)", "(has|have|had) not changed",
     ],
     "possible": [
         "(rule out|r/o|ro|to exclude|evaluate for|evaluation for|versus|vs|question of|"
@@ -58,7 +60,7 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "cleared up|stopped|healed|settled|vanished|subsided|finished))",
         "(went|go|gone|goes|going) away", "(anymore|any more|no more)",
         "(resolved|resolving|resolution)", "(desaparecio|se fue|se quito|ya paso|paro|"
-        "se detuvo|ya no esta)",
+        "se detuvo)",
         "gone", "(all|completely) gone",
     ],
     "neg_post": [
@@ -78,7 +80,10 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
          "without evidence of|without signs of|without any evidence of|no new|no more|"
          "no evidence|no apparent|no obvious|no significant|no other|no acute|"
          "fails to reveal|failed to reveal|ruled out|rules out|was ruled out|"
-         "unremarkable for|resolution of)", "det"),
+         "unremarkable for|resolution of|not consistent with|low suspicion for|"
+         "low suspicion of|- ve for|former|none)", "det"),
+        ("(no|without|denies|denied|deny) *2 (signs|symptoms|sign|symptom|evidence|findings) "
+         "[or signs|or symptoms|and symptoms|and signs] (of|for)", "det"),
         ("(not|never)", "verb"),
         ("(did not|do not|does not|have not|has not|had not|have never|has never|never "
          "had|never have|not have|not had|not feel|not see|not notice|not noticed|not seen|"
@@ -91,15 +96,19 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "(if|what if|in case|just in case|whether|unless|once)",
         "(should|do|would|will) i (worry|be worried|be concerned|call|come in|go to)",
         "(when|how) (should|do|would|will|can) i (know|tell|worry|call)",
-        "(watch|look|looking|watching) (for|out for)", "(signs|sign|symptoms|symptom) of",
+        "(watch|look|looking|watching) (for|out for)",
+        "(the|warning|what) (signs|sign|symptoms|symptom) of",
         "(risk|chance|chances|possibility|risks) of", "(could|can|will|might|would) i "
-        "(get|have|develop|end up with|be getting)", "(is|are) there (any )?(risk|chance)",
+        "(get|have|develop|end up with|be getting)",
+        "i (could|might|would|will|may) (get|have|develop|end up with)",
+        "(any|is there a|whats the|what is the|what are the) (chance|chances|risk|risks)",
+        "(is|are) there [any] (risk|chance)",
         "is it possible to (get|have|develop)", "(worried|afraid|scared|nervous|concerned) "
         "(about|of) (getting|having|developing|a|it becoming)",
         "expect (to|any)", "(should|will) there be", "is it (going|likely) to",
         "(prevent|avoid|preventing|avoiding|reduce|reducing)",
         "(que pasa si|y si|que tal si|en caso de|por si|debo preocuparme si|cuando debo|"
-        "si llego a|si me|si se|si tengo|si la|si el|si hay|si sigue|si empieza)",
+        "si llego a|si)",
     ],
     "other": [
         "(my|her|his|our|a|mi|su) @family", "(he|she|they|ella|el) (has|had|have|got|gets|"
@@ -167,6 +176,7 @@ _MODIFIERS: dict[str, list[str]] = {
         "(not|is not) stopping", "(keeps|keep|kept|keeps on|still) (bleeding|bleed|oozing)",
         "(soaking|soaked|soak|pouring|gushing|spurting|streaming)", "(a lot|lots|loads|tons) of "
         "blood", "no (para|paraba|deja) de sangrar", "sigue sangrando", "mucha sangre",
+        "no (para|paraba|se detiene|se para) $", "sin parar",
     ],
     "q:extreme": [
         "(can not|could not) (walk|put weight|stand|bear weight|stand on it|walk on it)",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 06:25:39.932470
+Create Date: 2026-11-26 06:26:26.364576
 """
 
 from __future__ import annotations
@@ -41,6 +41,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_events_at"), ["at"], unique=False)
+
+    op.create_table(
+        "delivery_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.String(length=120), nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("error_code", sa.String(length=16), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_events")),
+        sa.UniqueConstraint("provider_id", "status", name="uq_delivery_events"),
+    )
+    with op.batch_alter_table("delivery_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_delivery_events_provider_id"), ["provider_id"], unique=False
+        )
 
     op.create_table(
         "patients",
@@ -165,6 +180,7 @@ def upgrade() -> None:
         sa.Column("procedure_id", sa.Integer(), nullable=True),
         sa.Column("answers_message_id", sa.Integer(), nullable=True),
         sa.Column("keyword", sa.String(length=16), nullable=True),
+        sa.Column("auto_response", sa.Text(), nullable=True),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reader_version", sa.String(length=20), nullable=True),
         sa.Column("intent", sa.String(length=20), nullable=True),
@@ -267,6 +283,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_patients_phone"))
 
     op.drop_table("patients")
+    with op.batch_alter_table("delivery_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_delivery_events_provider_id"))
+
+    op.drop_table("delivery_events")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_at"))
 

@@ -1,0 +1,134 @@
+"""Reading a stored reply and acting on it: the Celery task's one service call.
+
+Every reading is kept (current on the reply, all of them in reply_readings). An urgent reply
+gets, at once, a safety SMS to the patient and alerts to the on-call clinician by SMS and
+email, all through the outbox like any other message, so they are retried and recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from aftercare.careplans.schema import CarePlan
+from aftercare.db.models import Message, Reply, ReplyReading
+from aftercare.replies.reading import CheckInContext, Reading, read_reply
+from aftercare.replies.texts import alert_email, alert_sms, patient_text
+from aftercare.settings import Settings
+
+TRIAGE_RANK = {"urgent": 0, "review": 1, "routine": 2, "none": 3}
+
+
+def process_reply(session: Session, *, reply_id: int, plans: dict[str, CarePlan],
+                  settings: Settings, now: datetime) -> bool:
+    """Read the reply and act. Returns True when messages were queued to go out now."""
+    reply = session.get(Reply, reply_id)
+    if reply is None or reply.keyword is not None:
+        return False
+    if reply.read_at is not None:  # a redelivered task: read once
+        return False
+    reading = read_reply(reply.body, language=reply.patient.language if reply.patient else None,
+                         check_in=check_in_context(reply, plans))
+    return apply_reading(session, reply=reply, reading=reading, settings=settings, now=now)
+
+
+def check_in_context(reply: Reply, plans: dict[str, CarePlan]) -> CheckInContext | None:
+    """The care plan step the reply answers, with its choices and YES/NO meanings."""
+    message = reply.answers
+    if message is None or message.procedure is None:
+        return None
+    plan = plans.get(message.procedure.procedure_type)
+    step = plan.step(message.step) if plan else None
+    if step is None:
+        return CheckInContext(step_key=message.step, kind=message.kind)
+    return CheckInContext(
+        step_key=step.key, kind=step.kind,
+        choices={n: c.means for n, c in step.choices.items()} if step.choices else None,
+        yes_means=step.on_yes, no_means=step.on_no,
+    )
+
+
+def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings: Settings,
+                  now: datetime) -> bool:
+    was_urgent = reply.triage == "urgent"
+    triage = reading.triage
+    reasons = list(reading.reasons)
+    if reply.patient_id is None and triage in ("none", "routine"):
+        # A number not on file: someone must look, whatever it says.
+        triage, reasons = "review", [*reasons, "from a number not on file"]
+    if reading.intent == "opt_out":
+        # Asked to stop in a sentence, not the keyword: a person confirms and opts them out.
+        triage = triage if triage == "urgent" else "review"
+        reasons = [*reasons, "asks to stop messages: confirm and opt out"]
+    reply.reading = reading.to_dict()
+    reply.reader_version = reading.reader_version
+    reply.intent = reading.intent
+    reply.triage, reply.triage_rank = triage, TRIAGE_RANK[triage]
+    reply.present, reply.absent = list(reading.present), list(reading.absent)
+    reply.severity = reading.severity
+    reply.reasons = reasons
+    reply.read_at = now
+    if reply.review_status in ("pending", "none", "open"):
+        reply.review_status = "open" if triage != "none" else "none"
+    session.add(ReplyReading(reply_id=reply.id, reader_version=reading.reader_version,
+                             reading=reading.to_dict(), read_at=now))
+    if triage == "urgent" and not was_urgent and reply.review_status == "open":
+        queue_urgent_messages(session, reply=reply, settings=settings, now=now, level=1)
+        return True
+    return False
+
+
+def queue_urgent_messages(session: Session, *, reply: Reply, settings: Settings, now: datetime,
+                          level: int) -> None:
+    """Level 1: safety SMS to the patient and alerts to on-call. Level 2: on-call again.
+    Level 3: the backup contact."""
+    if level == 1:
+        language = reply.patient.language if reply.patient else "en"
+        _queue(session, reply=reply, key="safety:sms", kind="safety", channel="sms",
+               audience="patient", to=None if reply.patient else reply.from_phone,
+               body=patient_text("safety", language, settings), now=now, language=language)
+    phone, email = ((settings.backup_phone, settings.backup_email) if level >= 3
+                    else (settings.oncall_phone, settings.oncall_email))
+    first_name = reply.patient.first_name if reply.patient else None
+    if phone:
+        _queue(session, reply=reply, key=f"alert{level}:sms", kind="alert", channel="sms",
+               audience="clinician", to=phone,
+               body=alert_sms(reply_id=reply.id, level=level, settings=settings), now=now)
+    if email:
+        subject, body = alert_email(reply_id=reply.id, level=level, reasons=list(reply.reasons),
+                                    first_name=first_name, settings=settings)
+        _queue(session, reply=reply, key=f"alert{level}:email", kind="alert", channel="email",
+               audience="clinician", to=email, body=body, subject=subject, now=now)
+    reply.escalation_level = level
+    reply.last_alerted_at = now
+
+
+def _queue(session: Session, *, reply: Reply, key: str, kind: str, channel: str,
+           audience: str, to: str | None, body: str, now: datetime, language: str = "en",
+           subject: str | None = None) -> None:
+    session.add(Message(
+        dedupe_key=f"reply:{reply.id}:{key}", procedure_id=reply.procedure_id,
+        patient_id=reply.patient_id if audience == "patient" else None, reply_id=reply.id,
+        audience=audience, to_address=to, step=key.split(":")[0], channel=channel, kind=kind,
+        status="planned", due_at=now, send_after=now, local_due=now.isoformat(),
+        language=language, subject=subject, body=body, attempts=0,
+    ))
+
+
+def reread(session: Session, *, reply_id: int, plans: dict[str, CarePlan], settings: Settings,
+           now: datetime) -> bool:
+    """Read a stored reply again with the current reader (raw text is kept for this).
+
+    The old reading stays in reply_readings. Returns True when the reading changed; a reply
+    that became urgent and is still open is acted on like a new urgent reply.
+    """
+    reply = session.get(Reply, reply_id)
+    if reply is None or reply.keyword is not None:
+        return False
+    reading = read_reply(reply.body, language=reply.patient.language if reply.patient else None,
+                         check_in=check_in_context(reply, plans))
+    if reply.reading == reading.to_dict():
+        return False
+    apply_reading(session, reply=reply, reading=reading, settings=settings, now=now)
+    return True

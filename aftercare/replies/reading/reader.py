@@ -1,0 +1,182 @@
+"""read_reply: one patient text in, one Reading out. Pure: no I/O, no clock, deterministic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aftercare.careplans.schema import ChoiceMeaning
+from aftercare.replies.reading import intent as intents
+from aftercare.replies.reading import language as languages
+from aftercare.replies.reading.analysis import Analysis, Finding, analyse
+from aftercare.replies.reading.normalise import Normalised, normalise
+from aftercare.replies.reading.triage import Symptom, TriageInput, assess
+from aftercare.replies.reading.types import READER_VERSION, CheckInContext, Reading
+from aftercare.replies.reading.vocabulary import is_known, make_corrector
+
+_CORRECT = make_corrector()
+_SEVERITY_NAMES = {1: "mild", 2: "moderate", 3: "severe"}
+_SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
+# A symptom that came and went is still reported ("blurry vision for 10 minutes, gone now",
+# "the bleeding stopped"); an expected local one that has gone is simply not there any more.
+EPISODIC = frozenset({"bleeding", "vision_change", "headache", "chest_pain", "coughing_blood",
+                      "breathing_difficulty", "neuro_deficit", "allergic_reaction", "numbness",
+                      "fever"})
+_SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "circulation", "clot"})
+_UNITS = frozenset({"days", "day", "hours", "hour", "weeks", "week", "times", "x", "/", "out",
+                    "of", "minutes", "mins", "am", "pm", "dias", "horas", "semanas", "de"})
+
+
+def read_reply(
+    text: str, *, language: str | None = None, check_in: CheckInContext | None = None
+) -> Reading:
+    norm = normalise(text, known=is_known, correct=_CORRECT)
+    lang = languages.detect(norm, language)
+    choice, meaning, answered = _answer(norm, check_in)
+    keyword = intents.keyword(norm)
+    if keyword is not None and meaning is None:
+        return _plain(keyword, lang)
+    a = analyse(norm)
+    present, absent, hypothetical, other, resolved = _codes(a.findings)
+    symptoms = _merge([f for f in a.findings if f.code in present])
+    signals = {f.code[1:] for f in a.findings if f.code.startswith("!")
+               and f.status == "present"}
+    told = {f.code[1:] for f in a.findings if f.code.startswith("!") and f.status == "present"
+            and not f.asked}
+    severity_hint = 0
+    if meaning is not None:
+        if meaning.call_me:
+            signals.add("call_me")
+        add = tuple(meaning.symptoms) if (answered == "yes" or not present) else ()
+        severity_hint = _SEVERITY_RANK.get(meaning.severity or "", 0)
+        for code in add:
+            if code not in symptoms:
+                symptoms[code] = Symptom(code, severity=severity_hint)
+                present.append(code)
+        if answered == "no" and check_in is not None and check_in.yes_means is not None \
+                and meaning.all_clear:
+            absent.extend(c for c in check_in.yes_means.symptoms
+                          if c not in present and c not in absent)
+    phrases = intents.phrase_labels(norm)
+    asked_only = bool(present) and all(f.asked for f in a.findings if f.code in present)
+    question = a.question_sentences > 0 or "request" in phrases
+    intent = _intent(norm, a, present, absent, told, phrases, question, asked_only,
+                     meaning)
+    level, reasons = assess(TriageInput(
+        symptoms, frozenset(signals), a.scale, a.temperature, a.locations, a.side,
+        question=intent == "question" or (question and intent == "symptom_report"),
+    ))
+    if intent in ("all_clear", "other", "opt_out") and not symptoms and not signals:
+        level, reasons = "none", ()
+    sev = max((x.severity for x in symptoms.values()), default=0) or severity_hint
+    if not sev and a.scale is not None and present:
+        sev = 1 if a.scale <= 3 else 2 if a.scale <= 6 else 3
+    worsening = any(x.worse for x in symptoms.values())
+    return Reading(
+        intent=intent,  # type: ignore[arg-type]
+        present=tuple(present),
+        absent=tuple(c for c in absent if c not in present),
+        severity=_SEVERITY_NAMES.get(sev) if present else None,  # type: ignore[arg-type]
+        scale=a.scale,
+        worsening=worsening,
+        locations=a.locations,
+        side=a.side,  # type: ignore[arg-type]
+        triage=level,  # type: ignore[arg-type]
+        reasons=reasons,
+        language=lang,
+        reader_version=READER_VERSION,
+        hypothetical=tuple(c for c in hypothetical if c not in present),
+        other_person=tuple(c for c in other if c not in present),
+        resolved=tuple(resolved),
+        improving=not worsening and any(x.better for x in symptoms.values()),
+        call_requested="call_me" in signals,
+        choice=choice,
+    )
+
+
+def _plain(intent: str, lang: str) -> Reading:
+    return Reading(intent=intent, present=(), absent=(), severity=None,  # type: ignore[arg-type]
+                   scale=None, worsening=False, locations=(), side=None, triage="none",
+                   reasons=(), language=lang)
+
+
+def _answer(norm: Normalised, check_in: CheckInContext | None
+            ) -> tuple[int | None, ChoiceMeaning | None, str | None]:
+    """A numbered choice or a YES/NO answer to the check-in, read through its meanings."""
+    if check_in is None or not norm.tokens:
+        return None, None, None
+    toks = norm.tokens
+    first = toks[0]
+    if check_in.choices and len(first) == 1 and first.isdigit():
+        nxt = toks[1] if len(toks) > 1 else None
+        n = int(first)
+        if nxt not in _UNITS and n in check_in.choices:
+            return n, check_in.choices[n], "choice"
+    if check_in.yes_means is not None or check_in.no_means is not None:
+        ans = intents.leading_answer(norm)
+        if ans == "yes" and check_in.yes_means is not None:
+            return None, check_in.yes_means, "yes"
+        if ans == "no" and check_in.no_means is not None:
+            return None, check_in.no_means, "no"
+    return None, None, None
+
+
+def _codes(findings: Iterable[Finding]) -> tuple[list[str], list[str], list[str], list[str],
+                                                 list[str]]:
+    present: list[str] = []
+    absent: list[str] = []
+    hypo: list[str] = []
+    other: list[str] = []
+    resolved: list[str] = []
+    for f in findings:
+        if f.code.startswith("!"):
+            continue
+        if f.status == "present" or (f.status == "resolved" and f.code in EPISODIC):
+            if f.code not in present:
+                present.append(f.code)
+            if f.status == "resolved" and f.code not in resolved:
+                resolved.append(f.code)
+        elif f.status in ("negated", "resolved"):
+            absent.append(f.code)
+        elif f.status == "hypothetical":
+            hypo.append(f.code)
+        elif f.status == "other":
+            other.append(f.code)
+    still = {f.code for f in findings if f.status == "present"}
+    resolved = [c for c in resolved if c not in still]
+    absent = [c for i, c in enumerate(absent) if c not in present and c not in absent[:i]]
+    return present, absent, hypo, other, resolved
+
+
+def _merge(findings: list[Finding]) -> dict[str, Symptom]:
+    out: dict[str, Symptom] = {}
+    for f in findings:
+        if f.status not in ("present", "resolved"):
+            continue
+        prev = out.get(f.code)
+        resolved = f.status == "resolved"
+        if prev is None:
+            out[f.code] = Symptom(f.code, f.severity, f.worse, f.better, f.persistent,
+                                  resolved, f.tags)
+        else:
+            out[f.code] = Symptom(
+                f.code, max(prev.severity, f.severity), prev.worse or f.worse,
+                prev.better or f.better, prev.persistent or f.persistent,
+                prev.resolved and resolved, prev.tags | f.tags,
+            )
+    return out
+
+
+def _intent(norm: Normalised, a: Analysis, present: list[str], absent: list[str],
+            signals: set[str], phrases: set[str], question: bool, asked_only: bool,
+            meaning: ChoiceMeaning | None) -> str:
+    if "opt_out" in phrases and not present:
+        return "opt_out"
+    if (present and not asked_only) or (signals & _SYMPTOM_SIGNALS):
+        return "symptom_report"
+    if question or "call_me" in signals or present or signals:
+        return "question"
+    if meaning is not None and meaning.all_clear:
+        return "all_clear"
+    if "all_clear" in phrases or intents.only_clear_words(norm) or absent:
+        return "all_clear"
+    return "other"

@@ -1,0 +1,56 @@
+"""The service's own texts to patients and clinicians, per language. GSM-7, no diagnosis words
+(an SMS can be read over a shoulder), the clinic's own numbers filled in."""
+
+from __future__ import annotations
+
+from aftercare.settings import Settings
+
+_TEXTS = {
+    "opt_out": {
+        "en": "{clinic}: you will get no more texts from us. Reply START to resume. "
+              "Questions: {phone}.",
+        "es": "{clinic}: no recibira mas mensajes. Responda START para volver a recibirlos. "
+              "Consultas: {phone}.",
+    },
+    "opt_in": {
+        "en": "{clinic}: texts are back on. Reply STOP to opt out, HELP for help.",
+        "es": "{clinic}: los mensajes estan activos de nuevo. Responda STOP para cancelar.",
+    },
+    "help": {
+        "en": "{clinic} aftercare messages. Questions: call {phone}. Emergency: {emergency}. "
+              "Reply STOP to opt out.",
+        "es": "Mensajes de cuidados de {clinic}. Consultas: {phone}. Emergencias: {emergency}. "
+              "Responda STOP para cancelar.",
+    },
+    "safety": {
+        "en": "{clinic}: your message may describe a serious problem. Call {emergency} now or "
+              "go to the nearest emergency department. We will also call you: {phone}.",
+        "es": "{clinic}: su mensaje puede indicar un problema grave. Llame al {emergency} ahora "
+              "o vaya a urgencias. Tambien le llamaremos: {phone}.",
+    },
+}
+
+
+def patient_text(name: str, language: str, settings: Settings) -> str:
+    texts = _TEXTS[name]
+    template = texts.get(language, texts["en"])
+    return template.format(clinic=settings.clinic_name, phone=settings.clinic_phone,
+                           emergency=settings.emergency_number)
+
+
+def alert_sms(*, reply_id: int, level: int, settings: Settings) -> str:
+    again = " (reminder: still not reviewed)" if level > 1 else ""
+    return (f"aftercare URGENT patient reply #{reply_id}{again}. Review now: "
+            f"{settings.public_base_url}/review/{reply_id}")
+
+
+def alert_email(*, reply_id: int, level: int, reasons: list[str], first_name: str | None,
+                settings: Settings) -> tuple[str, str]:
+    again = "Reminder: not yet reviewed. " if level > 1 else ""
+    who = first_name or "a number not on file"
+    subject = f"URGENT patient reply #{reply_id} needs review"
+    body = (f"{again}A reply from {who} was read as urgent.\n\n"
+            + "".join(f"- {r}\n" for r in reasons)
+            + f"\nThe patient was told to call {settings.emergency_number}. Review it now: "
+              f"{settings.public_base_url}/review/{reply_id}\n")
+    return subject, body

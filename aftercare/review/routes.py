@@ -1,0 +1,108 @@
+"""The clinician API: the review queue and recording a review."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from aftercare.api.deps import ClinicianDep, ContainerDep, SessionDep
+from aftercare.api.errors import invalid
+from aftercare.db.models import AuditEvent, Reply
+from aftercare.procedures.errors import InvalidRequest
+from aftercare.review import service
+
+router = APIRouter(tags=["review"])
+
+
+class ReplyOut(BaseModel):
+    id: int
+    received_at: datetime
+    from_phone: str
+    body: str
+    patient_id: int | None
+    patient_first_name: str | None
+    procedure_id: int | None
+    answers_step: str | None
+    intent: str | None
+    triage: str | None
+    present: list[str]
+    absent: list[str]
+    severity: str | None
+    reasons: list[str]
+    review_status: str
+    escalation_level: int
+
+
+class ReviewPage(BaseModel):
+    items: list[ReplyOut]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["called_patient", "no_action_needed", "booked_visit",
+                     "sent_to_emergency_care"]
+    note: str = Field(default="", max_length=4000)
+
+
+class ReviewOut(BaseModel):
+    id: int
+    reply_id: int
+    reviewer: str
+    outcome: str
+    note: str
+    created_at: datetime
+
+
+def _out(reply: Reply) -> ReplyOut:
+    return ReplyOut(
+        id=reply.id, received_at=reply.received_at, from_phone=reply.from_phone,
+        body=reply.body, patient_id=reply.patient_id,
+        patient_first_name=reply.patient.first_name if reply.patient else None,
+        procedure_id=reply.procedure_id,
+        answers_step=reply.answers.step if reply.answers else None, intent=reply.intent,
+        triage=reply.triage, present=reply.present or [], absent=reply.absent or [],
+        severity=reply.severity, reasons=reply.reasons or [],
+        review_status=reply.review_status, escalation_level=reply.escalation_level,
+    )
+
+
+@router.get("/api/reviews", response_model=ReviewPage)
+def review_queue(session: SessionDep, _: ClinicianDep,
+                 status: Literal["open"] = "open",
+                 triage: Literal["urgent", "review", "routine"] | None = None,
+                 limit: int = Query(default=50, ge=1, le=200),
+                 offset: int = Query(default=0, ge=0)) -> ReviewPage:
+    items = service.open_queue(session, triage=triage, limit=limit + 1, offset=offset)
+    more = len(items) > limit
+    return ReviewPage(items=[_out(i.reply) for i in items[:limit]], limit=limit, offset=offset,
+                      next_offset=offset + limit if more else None)
+
+
+@router.get("/api/replies/{reply_id}", response_model=ReplyOut)
+def get_reply(reply_id: int, session: SessionDep, who: ClinicianDep) -> ReplyOut:
+    reply = service.get_reply(session, reply_id)
+    session.add(AuditEvent(actor=f"token:{who.name}", action="view_reply",
+                           subject=f"reply:{reply_id}"))
+    return _out(reply)
+
+
+@router.post("/api/replies/{reply_id}/review", response_model=ReviewOut, status_code=201)
+def review_reply(reply_id: int, body: ReviewIn, session: SessionDep, container: ContainerDep,
+                 who: ClinicianDep) -> ReviewOut:
+    try:
+        review = service.record_review(session, reply_id=reply_id, reviewer=f"token:{who.name}",
+                                       outcome=body.outcome, note=body.note,
+                                       now=container.clock())
+    except InvalidRequest as exc:
+        raise invalid(exc) from None
+    session.add(AuditEvent(actor=f"token:{who.name}", action="review_reply",
+                           subject=f"reply:{reply_id}", detail={"outcome": body.outcome}))
+    return ReviewOut(id=review.id, reply_id=review.reply_id, reviewer=review.reviewer,
+                     outcome=review.outcome, note=review.note, created_at=review.created_at)

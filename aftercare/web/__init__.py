@@ -1,0 +1,35 @@
+"""The staff and clinician web app: server-rendered pages served by the API's own app.
+
+`install_web` adds the pages, the signed cookie session, security headers and the static
+files to the FastAPI app that `create_app` builds.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from aftercare.bootstrap import Container
+from aftercare.web.errors import install_handlers
+from aftercare.web.render import STATIC_DIR, make_templates
+from aftercare.web.security import SecurityHeaders
+
+SESSION_COOKIE = "aftercare_session"
+
+
+def install_web(app: FastAPI, container: Container) -> None:
+    from aftercare.web.routes import admin, auth, careplans, log_procedure, phone, procedures
+    from aftercare.web.routes import review
+
+    settings = container.settings
+    app.state.web_templates = make_templates(settings)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (auth, log_procedure, procedures, review, careplans, phone, admin):
+        app.include_router(module.router)
+    install_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE, max_age=settings.session_max_age_minutes * 60,
+        same_site="lax", https_only=settings.public_base_url.startswith("https"))

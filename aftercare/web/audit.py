@@ -1,0 +1,36 @@
+"""The audit log: who viewed or changed which record, and when. Never message bodies or
+other patient details: the subject is a record reference such as "procedure:12"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aftercare.db.models import AuditEvent
+
+
+def record(session: Session, *, actor: str, action: str, subject: str, now: datetime,
+           detail: dict[str, object] | None = None) -> None:
+    session.add(AuditEvent(at=now, actor=actor, action=action, subject=subject, detail=detail))
+
+
+def events(session: Session, *, actor: str = "", action: str = "", subject: str = "",
+           limit: int = 50, offset: int = 0) -> tuple[list[AuditEvent], int]:
+    """A page of events, newest first, and how many match in all."""
+    query = select(AuditEvent)
+    if actor:
+        query = query.where(AuditEvent.actor == actor.strip().lower())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if subject:
+        query = query.where(AuditEvent.subject == subject.strip())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                           .limit(limit).offset(offset))
+    return list(rows), total
+
+
+def actions(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

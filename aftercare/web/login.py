@@ -1,0 +1,89 @@
+"""Who is signed in: the user id in the signed session cookie, checked on every request.
+
+The cookie expires (SessionMiddleware's max_age), and a session also ends
+`session_max_age_minutes` after sign-in however busy it was. The user is read from the
+database each time, so a disabled account or a changed role takes effect at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+
+from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.auth.tokens import Role, allows
+from aftercare.db.models import User
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class Forbidden(Exception):
+    def __init__(self, needed: str) -> None:
+        super().__init__(needed)
+        self.needed = needed
+
+
+def sign_in(request: Request, user: User, now: datetime) -> None:
+    # A fresh session (and CSRF token) at sign-in: nothing from before carries over.
+    request.session.clear()
+    request.session.update(uid=user.id, login_at=now.timestamp(),
+                           csrf=secrets.token_urlsafe(32))
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+def login_url(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="/")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/procedures"
+    return value
+
+
+def current_user(request: Request, session: SessionDep, container: ContainerDep) -> User | None:
+    uid, login_at = request.session.get("uid"), request.session.get("login_at")
+    if not isinstance(uid, int) or not isinstance(login_at, int | float):
+        return None
+    age_minutes = (container.clock().timestamp() - login_at) / 60
+    if age_minutes > container.settings.session_max_age_minutes or age_minutes < -5:
+        sign_out(request)
+        return None
+    user = session.get(User, uid)
+    if user is None or user.disabled_at is not None:
+        sign_out(request)
+        return None
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(current_user)]
+
+
+def require(role: Role):  # type: ignore[no-untyped-def]
+    def check(request: Request, user: OptionalUser) -> User:
+        if user is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(target if request.method == "GET" else request.url.path)
+        if not allows(user.role, role):
+            raise Forbidden(role)
+        return user
+
+    return check
+
+
+StaffUser = Annotated[User, Depends(require("staff"))]
+ClinicianUser = Annotated[User, Depends(require("clinician"))]
+AdminUser = Annotated[User, Depends(require("admin"))]

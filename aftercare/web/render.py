@@ -1,0 +1,72 @@
+"""Rendering pages: the Jinja2 environment, its filters, and one helper every route uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from aftercare.settings import Settings
+from aftercare.web.security import CSRF_FIELD, csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters["local"] = local_time
+    env.filters["local_date"] = local_date
+    env.globals.update(clinic_name=settings.clinic_name, clinic_zone=settings.clinic_timezone,
+                       patient_phone_enabled=settings.patient_phone_enabled,
+                       csrf_field=CSRF_FIELD)
+    return templates
+
+
+def zone_or_utc(zone: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(value: datetime | None, zone: str | None = None, *, year: bool = False) -> str:
+    """'Mon 2 Mar, 09:00 EST' on the given zone's wall clock (the patient's, usually)."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone_or_utc(zone))
+    day = f"{local:%a} {local.day} {local:%b}" + (f" {local.year}" if year else "")
+    return f"{day}, {local:%H:%M %Z}"
+
+
+def local_date(value: datetime | None, zone: str | None = None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(zone_or_utc(zone))
+    return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+def flash(request: Request, text: str, kind: str = "ok") -> None:
+    """A one-time notice shown on the next page (after a redirect)."""
+    notices = list(request.session.get("flash", []))
+    notices.append({"text": text, "kind": kind})
+    request.session["flash"] = notices
+
+
+def page(request: Request, name: str, context: dict[str, Any] | None = None, *,
+         status_code: int = 200) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.web_templates
+    values: dict[str, Any] = {
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
+        "flashes": request.session.pop("flash", []),
+        "path": request.url.path,
+    }
+    values.update(context or {})
+    return templates.TemplateResponse(request, name, values, status_code=status_code)

@@ -1,0 +1,81 @@
+"""Logging a procedure: the form, a preview of every message, then Save.
+
+Save logs through the procedures service in this request's transaction, commits, and only
+then asks the worker to plan (the worker must find the row it is told about).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.bootstrap import Container
+from aftercare.procedures import service
+from aftercare.procedures.errors import InvalidRequest
+from aftercare.web import audit
+from aftercare.web.login import StaffUser
+from aftercare.web.render import flash, page
+from aftercare.web.security import verify_csrf
+from aftercare.web.views import procedure_form
+from aftercare.web.views.procedure_form import ProcedureForm, blank_form, check_form
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+
+
+@router.get("/procedures/new")
+def new_procedure(request: Request, container: ContainerDep, user: StaffUser) -> Response:
+    form = blank_form(clinic_zone=container.settings.clinic_timezone, now=container.clock())
+    if user.role in ("clinician", "admin") and user.name:
+        form.values["clinician"] = user.name
+    return page(request, "log_procedure.html", _context(container, form))
+
+
+@router.post("/procedures/new")
+async def preview_or_save(request: Request, session: SessionDep, container: ContainerDep,
+                          user: StaffUser) -> Response:
+    data = await request.form()
+    form = check_form(data, plans=container.plans,
+                      phone_region=container.settings.default_phone_region,
+                      policy=container.planning_policy, now=container.clock())
+    step = data.get("step")
+    if step == "edit" or not form.ok:
+        return page(request, "log_procedure.html", _context(container, form),
+                    status_code=422 if form.errors and step != "edit" else 200)
+    if step != "save":
+        return page(request, "preview_procedure.html", _context(container, form))
+    assert form.request is not None
+    try:
+        procedure, created = service.log_procedure(
+            session, request=form.request, plans=container.plans,
+            phone_region=container.settings.default_phone_region)
+    except InvalidRequest as exc:
+        form.errors[_field(exc.field)] = exc.message
+        return page(request, "log_procedure.html", _context(container, form), status_code=422)
+    if not created:
+        flash(request, f"Already logged with visit id {procedure.external_id}: this is it.",
+              "error")
+        return RedirectResponse(f"/procedures/{procedure.id}", status_code=303)
+    audit.record(session, actor=user.email, action="log_procedure",
+                 subject=f"procedure:{procedure.id}", now=container.clock())
+    session.commit()
+    container.queue.plan_procedure(procedure.id)
+    flash(request, "Procedure logged. Its messages are being planned now.")
+    return RedirectResponse(f"/procedures/{procedure.id}", status_code=303)
+
+
+def _field(path: tuple[str | int, ...]) -> str:
+    name = str(path[-1]) if path else "form"
+    return {"performed_at": "date"}.get(name, name)
+
+
+def _context(container: Container, form: ProcedureForm) -> dict[str, Any]:
+    plan = container.plans.get(form.values.get("procedure_type", ""))
+    return {
+        "form": form, "values": form.values, "errors": form.errors, "plans": container.plans,
+        "plan": plan, "zones": procedure_form.COMMON_ZONES, "other_zone": procedure_form.OTHER_ZONE,
+        "languages": procedure_form.LANGUAGES, "sides": procedure_form.SIDES,
+        "fields": procedure_form.FIELDS,
+    }

@@ -1,0 +1,126 @@
+"""The procedures list and one procedure's page: timeline, symptom trend, reschedule, cancel.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from aftercare.api.deps import ContainerDep, SessionDep
+from sqlalchemy.orm import Session
+
+from aftercare.bootstrap import Container
+from aftercare.db.models import Procedure
+from aftercare.procedures import service
+from aftercare.procedures.errors import InvalidRequest, NotFound
+from aftercare.procedures.schemas import ProcedurePatch
+from aftercare.review.service import OUTCOMES
+from aftercare.web import audit
+from aftercare.web.errors import PageNotFound
+from aftercare.web.login import StaffUser
+from aftercare.web.render import flash, page
+from aftercare.web.security import verify_csrf
+from aftercare.web.views import search, timeline, trend
+from aftercare.web.views.procedure_form import (
+    COMMON_ZONES,
+    OTHER_ZONE,
+    check_reschedule,
+    zone_choice,
+)
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+
+
+@router.get("/procedures")
+def procedures_list(request: Request, session: SessionDep, container: ContainerDep,
+                    user: StaffUser, q: str = "", day: str = "", type: str = "",
+                    status: str = "", page_no: Annotated[str, Query(alias="page")] = "1"
+                    ) -> Response:
+    filters = search.Filters(q=q, day=day, procedure_type=type, status=status,
+                             page=int(page_no) if page_no.isdigit() else 1)
+    results = search.search(session, filters, clinic_zone=container.settings.clinic_timezone)
+    return page(request, "procedures.html", {
+        "filters": filters, "results": results, "plans": container.plans,
+        "statuses": search.STATUSES})
+
+
+@router.get("/procedures/{procedure_id:int}")
+def procedure_page(procedure_id: int, request: Request, session: SessionDep,
+                   container: ContainerDep, user: StaffUser) -> Response:
+    procedure = _procedure(session, procedure_id)
+    audit.record(session, actor=user.email, action="view_procedure",
+                 subject=f"procedure:{procedure.id}", now=container.clock())
+    return page(request, "procedure.html", _context(session, container, procedure))
+
+
+@router.post("/procedures/{procedure_id:int}/reschedule")
+async def reschedule(procedure_id: int, request: Request, session: SessionDep,
+                     container: ContainerDep, user: StaffUser) -> Response:
+    values, errors, performed_at, zone = check_reschedule(await request.form())
+    procedure = _procedure(session, procedure_id)
+    if errors:
+        return page(request, "procedure.html", _context(
+            session, container, procedure, reschedule_values=values, reschedule_errors=errors),
+            status_code=422)
+    try:
+        service.reschedule(session, procedure_id=procedure_id,
+                           patch=ProcedurePatch(performed_at=performed_at, timezone=zone),
+                           plans=container.plans, policy=container.planning_policy,
+                           now=container.clock())
+    except InvalidRequest as exc:
+        flash(request, f"Not rescheduled: {exc.message}", "error")
+        return _back(procedure_id)
+    audit.record(session, actor=user.email, action="reschedule_procedure",
+                 subject=f"procedure:{procedure_id}", now=container.clock())
+    flash(request, "Rescheduled: messages not sent yet were planned again.")
+    return _back(procedure_id)
+
+
+@router.post("/procedures/{procedure_id:int}/cancel")
+async def cancel(procedure_id: int, request: Request, session: SessionDep,
+                 container: ContainerDep, user: StaffUser) -> Response:
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()[:200] or "cancelled by staff"
+    try:
+        service.cancel(session, procedure_id=procedure_id, reason=reason)
+    except NotFound:
+        raise PageNotFound(f"procedure {procedure_id}") from None
+    audit.record(session, actor=user.email, action="cancel_procedure",
+                 subject=f"procedure:{procedure_id}", now=container.clock())
+    flash(request, "Cancelled: no further messages will be sent for this procedure.")
+    return _back(procedure_id)
+
+
+def _procedure(session: Session, procedure_id: int) -> Procedure:
+    try:
+        return service.get_procedure(session, procedure_id)
+    except NotFound:
+        raise PageNotFound(f"procedure {procedure_id}") from None
+
+
+def _back(procedure_id: int) -> Response:
+    return RedirectResponse(f"/procedures/{procedure_id}", status_code=303)
+
+
+def _context(session: Session, container: Container, procedure: Procedure,
+             **extra: Any) -> dict[str, Any]:
+    zone = procedure.patient.timezone
+    replies = timeline.replies_for(session, procedure.id)
+    local = procedure.performed_at.astimezone(ZoneInfo(zone))
+    values = {"date": local.date().isoformat(), "time": f"{local:%H:%M}", **zone_choice(zone)}
+    context: dict[str, Any] = {
+        "procedure": procedure, "patient": procedure.patient, "zone": zone,
+        "plan": container.plans.get(procedure.procedure_type),
+        "events": timeline.timeline(procedure, replies),
+        "counts": timeline.message_counts(procedure),
+        "chart": trend.build_chart(replies, performed_at=procedure.performed_at, zone=zone),
+        "states": timeline.MESSAGE_STATES, "triage_labels": timeline.TRIAGE_LABELS,
+        "outcomes": OUTCOMES, "zones": COMMON_ZONES, "other_zone": OTHER_ZONE,
+        "reschedule_values": values, "reschedule_errors": {},
+    }
+    context.update(extra)
+    return context
+

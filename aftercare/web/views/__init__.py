@@ -1,0 +1,1 @@
+"""What the pages show, built from the database or the pure planner; no HTTP here."""

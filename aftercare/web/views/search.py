@@ -1,0 +1,115 @@
+"""The procedures list: search by patient name, phone, date, type and status, a page at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from aftercare.db.models import Message, Patient, Procedure, Reply
+
+PAGE_SIZE = 25
+STATUSES = ("active", "cancelled")
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    day: str = ""  # YYYY-MM-DD, the clinic's calendar day the procedure was done
+    procedure_type: str = ""
+    status: str = ""
+    page: int = 1
+
+    def query_string(self, **changes: object) -> str:
+        f = replace(self, **changes)  # type: ignore[arg-type]
+        pairs = {"q": f.q, "day": f.day, "type": f.procedure_type, "status": f.status,
+                 "page": str(f.page) if f.page > 1 else ""}
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+
+@dataclass(frozen=True)
+class Row:
+    procedure: Procedure
+    sent: int
+    planned: int
+    problems: int  # failed or undelivered
+    open_replies: int
+
+
+@dataclass(frozen=True)
+class Results:
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+    day_error: str | None = None
+
+
+def search(session: Session, filters: Filters, *, clinic_zone: str) -> Results:
+    query: Select[tuple[Procedure]] = select(Procedure).join(Procedure.patient)
+    q = filters.q.strip()
+    if q:
+        digits = re.sub(r"\D", "", q)
+        terms = [Patient.first_name.ilike(f"%{q}%"), Procedure.external_id == q,
+                 Patient.external_id == q]
+        if len(digits) >= 3:
+            terms.append(Patient.phone.contains(digits))
+        query = query.where(or_(*terms))
+    day_error = None
+    if filters.day:
+        try:
+            start = datetime.combine(date.fromisoformat(filters.day), time(0),
+                                     tzinfo=ZoneInfo(clinic_zone))
+            query = query.where(Procedure.performed_at >= start,
+                                Procedure.performed_at < start + timedelta(days=1))
+        except ValueError:
+            day_error = f"{filters.day!r} is not a date; use YYYY-MM-DD"
+    if filters.procedure_type:
+        query = query.where(Procedure.procedure_type == filters.procedure_type)
+    if filters.status in STATUSES:
+        query = query.where(Procedure.status == filters.status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(filters.page, 1), pages)
+    procedures = list(session.scalars(
+        query.options(joinedload(Procedure.patient))
+        .order_by(Procedure.performed_at.desc(), Procedure.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    counts = _message_counts(session, [p.id for p in procedures])
+    replies = _open_replies(session, [p.id for p in procedures])
+    rows = [Row(p, *counts.get(p.id, (0, 0, 0)), replies.get(p.id, 0)) for p in procedures]
+    return Results(rows=rows, total=total, page=page, pages=pages, day_error=day_error)
+
+
+def _message_counts(session: Session, ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    if not ids:
+        return {}
+    found: dict[int, list[int]] = {}
+    for procedure_id, status, n in session.execute(
+            select(Message.procedure_id, Message.status, func.count())
+            .where(Message.procedure_id.in_(ids), Message.audience == "patient")
+            .group_by(Message.procedure_id, Message.status)):
+        slot = found.setdefault(procedure_id, [0, 0, 0])
+        if status in ("sent", "delivered"):
+            slot[0] += n
+        elif status in ("planned", "sending"):
+            slot[1] += n
+        elif status in ("failed", "undelivered"):
+            slot[2] += n
+    return {k: (v[0], v[1], v[2]) for k, v in found.items()}
+
+
+def _open_replies(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Reply.procedure_id, func.count()).where(
+            Reply.procedure_id.in_(ids), Reply.review_status == "open")
+        .group_by(Reply.procedure_id))
+    return {pid: n for pid, n in rows if pid is not None}
