@@ -19,8 +19,15 @@ SESSION_COOKIE = "aftercare_session"
 
 
 def install_web(app: FastAPI, container: Container) -> None:
-    from aftercare.web.routes import admin, auth, careplans, log_procedure, phone, procedures
-    from aftercare.web.routes import review
+    from aftercare.web.routes import (
+        admin,
+        auth,
+        careplans,
+        log_procedure,
+        phone,
+        procedures,
+        review,
+    )
 
     settings = container.settings
     app.state.web_templates = make_templates(settings)

@@ -238,3 +238,32 @@ def test_claims_skip_other_statuses(container: Container) -> None:
     assert run(container).sent == 1
     with container.sessions() as s:
         assert s.scalars(select(Procedure)).first() is not None
+
+
+@pytest.mark.parametrize(("code", "status"), [(21610, 400), (21211, 400), (21614, 400)])
+def test_twilio_error_bodies_through_the_official_client(container: Container, code: int,
+                                                         status: int) -> None:
+    """Real Twilio error bodies (Prism cannot return them) through twilio-python's client."""
+    from aftercare.channels.twilio_sms import TwilioSMS
+    from tests.support.prism import TwilioErrorStub
+
+    stub = TwilioErrorStub(status, code, message=f"error {code}")
+    container.channels["sms"] = TwilioSMS(
+        account_sid="AC" + "a" * 32, auth_token="token", from_number="+15017122661",
+        status_callback_base="https://clinic.example.org", http_client=stub)
+    ids = add_due_messages(container.sessions, count=2, due_at=NOW)
+    with transaction(container.sessions) as s:
+        later = s.get(Message, ids[1])
+        assert later is not None
+        later.send_after = later.due_at = NOW + timedelta(days=1)
+    run(container)
+    assert len(stub.requests) == 1
+    with container.sessions() as s:
+        first, second = (s.get(Message, i) for i in ids)
+        assert first is not None and second is not None
+        assert (first.status, first.error_code) == ("failed", str(code))
+        patient = s.scalars(select(Patient)).one()
+        if code == 21610:
+            assert patient.sms_opted_out_at is not None and second.status == "cancelled"
+        else:
+            assert patient.sms_opted_out_at is None and second.status == "planned"

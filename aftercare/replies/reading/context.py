@@ -33,7 +33,7 @@ COPULAS = frozenset({
     "feeling", "look", "looks", "looked", "looking", "seem", "seems", "seemed", "got", "get",
     "gets", "getting", "has", "have", "had", "having", "became", "become", "started",
     "starts", "went", "goes", "came", "comes", "appeared", "appears", "showed", "shows",
-    "remained", "remains", "indicates", "indicated", "shows", "showed", "reveals", "revealed",
+    "remained", "remains", "indicates", "indicated", "reveals", "revealed",
     "demonstrates", "demonstrated",
     "esta", "estan", "estoy", "es", "son", "tengo", "tiene", "tienen", "tenia", "tuve",
     "siento", "se", "veo", "hay", "sigue", "parece", "noticed", "notice", "think", "says",
@@ -54,7 +54,7 @@ STATE_WORDS = frozenset({"fading", "faded", "better", "worse", "improving", "imp
 VERBAL = frozenset({"hurts", "aches", "itches", "swells", "bleeds", "burns", "stings",
                     "throbs", "duele", "duelen", "pica", "pican", "sangra", "arde", "hurt"})
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "yo", "mi", "mis", "tengo",
-                          "estoy", "me"})
+                          "estoy"})
 REPORTING = frozenset({"says", "said", "say", "thinks", "think", "thought", "noticed",
                        "notices", "told", "tells", "asked", "saw", "sees", "mentioned",
                        "dice", "dijo", "cree", "piensa", "noto", "vio"})

@@ -123,5 +123,5 @@ def only_ack(norm: Normalised) -> bool:
     words = [t for t in norm.tokens if t not in {"!", ".", ",", "emopos", "so", "much", "very"}]
     ack = {"ok", "thanks", "thank", "you", "u", "got", "it", "will", "do", "noted", "sure",
            "understood", "cool", "gracias", "vale", "muchas", "de", "acuerdo", "entendido",
-           "alright", "great", "perfect", "perfecto", "see", "roger", "will"}
+           "alright", "great", "perfect", "perfecto", "see", "roger"}
     return bool(words) and all(w in ack for w in words) and not only_clear_words(norm)

@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-
-from aftercare.api.deps import ContainerDep, SessionDep
 from sqlalchemy.orm import Session
 
+from aftercare.api.deps import ContainerDep, SessionDep
 from aftercare.bootstrap import Container
 from aftercare.db.models import Procedure
 from aftercare.procedures import service

@@ -1,0 +1,114 @@
+"""Admin pages: users (create, role, disable), API tokens (create once, revoke), audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.auth import users
+from aftercare.auth.tokens import ROLES, create_token
+from aftercare.web import audit
+from aftercare.web.login import AdminUser
+from aftercare.web.render import flash, page
+from aftercare.web.security import verify_csrf
+from aftercare.web.views.admin import revoke_token, tokens
+
+router = APIRouter(prefix="/admin", dependencies=[Depends(verify_csrf)],
+                   include_in_schema=False)
+AUDIT_PAGE = 50
+FormText = Annotated[str, Form()]
+
+
+@router.get("/users")
+def users_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    return page(request, "admin_users.html", {"users": users.list_users(session),
+                                              "roles": ROLES, "values": {}, "error": None})
+
+
+@router.post("/users")
+def create_user(request: Request, session: SessionDep, container: ContainerDep,
+                user: AdminUser, email: FormText = "", name: FormText = "",
+                role: FormText = "", password: FormText = "") -> Response:
+    try:
+        created = users.create_user(session, email=email, role=role, password=password,
+                                    name=name)
+    except users.UserError as exc:
+        return page(request, "admin_users.html", {
+            "users": users.list_users(session), "roles": ROLES, "error": str(exc),
+            "values": {"email": email, "name": name, "role": role}}, status_code=422)
+    audit.record(session, actor=user.email, action="create_user",
+                 subject=f"user:{created.id}", now=container.clock(), detail={"role": role})
+    flash(request, f"Created {created.role} {created.email}.")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id:int}")
+def change_user(user_id: int, request: Request, session: SessionDep, container: ContainerDep,
+                user: AdminUser, role: FormText = "", disabled: FormText = "") -> Response:
+    now = container.clock()
+    try:
+        if role:
+            changed = users.change_role(session, user_id=user_id, role=role)
+            action, detail = "change_role", {"role": role}
+        else:
+            changed = users.set_disabled(session, user_id=user_id, disabled=disabled == "yes",
+                                         now=now)
+            action, detail = ("disable_user" if disabled == "yes" else "enable_user"), {}
+    except users.UserError as exc:
+        flash(request, str(exc), "error")
+        return RedirectResponse("/admin/users", status_code=303)
+    audit.record(session, actor=user.email, action=action, subject=f"user:{changed.id}",
+                 now=now, detail=detail or None)
+    flash(request, f"Saved {changed.email}.")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/tokens")
+def tokens_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    return page(request, "admin_tokens.html", {"tokens": tokens(session), "roles": ROLES,
+                                               "new_token": None, "error": None})
+
+
+@router.post("/tokens")
+def new_token(request: Request, session: SessionDep, container: ContainerDep,
+              user: AdminUser, name: FormText = "", role: FormText = "") -> Response:
+    name = name.strip()[:80]
+    if not name or role not in ROLES:
+        return page(request, "admin_tokens.html", {
+            "tokens": tokens(session), "roles": ROLES, "new_token": None,
+            "error": "Give the token a name (the system that will use it) and a role."},
+            status_code=422)
+    token = create_token(session, name=name, role=role)  # type: ignore[arg-type]
+    session.flush()
+    audit.record(session, actor=user.email, action="create_token", subject=f"token:{name}",
+                 now=container.clock(), detail={"role": role})
+    # Shown once, in this response only; never stored or redirected with.
+    return page(request, "admin_tokens.html", {"tokens": tokens(session), "roles": ROLES,
+                                               "new_token": token, "error": None})
+
+
+@router.post("/tokens/{token_id:int}/revoke")
+def revoke(token_id: int, request: Request, session: SessionDep, container: ContainerDep,
+           user: AdminUser) -> Response:
+    token = revoke_token(session, token_id=token_id, now=container.clock())
+    if token is not None:
+        audit.record(session, actor=user.email, action="revoke_token",
+                     subject=f"token:{token.name}", now=container.clock())
+        flash(request, f"Revoked the token {token.name}.")
+    return RedirectResponse("/admin/tokens", status_code=303)
+
+
+@router.get("/audit")
+def audit_log(request: Request, session: SessionDep, user: AdminUser, actor: str = "",
+              action: str = "", subject: str = "",
+              page_no: Annotated[str, Query(alias="page")] = "1") -> Response:
+    number = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
+    rows, total = audit.events(session, actor=actor, action=action, subject=subject,
+                               limit=AUDIT_PAGE, offset=(number - 1) * AUDIT_PAGE)
+    return page(request, "admin_audit.html", {
+        "events": rows, "total": total, "page_no": number,
+        "pages": max(1, -(-total // AUDIT_PAGE)), "actions": audit.actions(session),
+        "filters": {"actor": actor, "action": action, "subject": subject}})

@@ -1,0 +1,91 @@
+"""The clinicians' review queue: open replies, urgent first; one reply in context; a review.
+
+The queue's list is also served alone (`/review/queue`) for the page's few lines of JS to
+poll, so a new urgent reply shows up without a reload.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.db.models import Reply
+from aftercare.procedures.errors import InvalidRequest, NotFound
+from aftercare.review import service
+from aftercare.web import audit
+from aftercare.web.errors import PageNotFound
+from aftercare.web.login import ClinicianUser
+from aftercare.web.render import flash, page
+from aftercare.web.security import verify_csrf
+from aftercare.web.views.review import TRIAGE_FILTERS, open_counts, recent_replies
+from aftercare.web.views.timeline import TRIAGE_LABELS
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+QUEUE_SIZE = 100
+
+
+@router.get("/review")
+def review_queue(request: Request, session: SessionDep, user: ClinicianUser,
+                 triage: str = "") -> Response:
+    return page(request, "review_queue.html", _queue(session, triage))
+
+
+@router.get("/review/queue")
+def review_queue_fragment(request: Request, session: SessionDep, user: ClinicianUser,
+                          triage: str = "") -> Response:
+    return page(request, "_queue.html", _queue(session, triage))
+
+
+@router.get("/review/{reply_id:int}")
+def review_reply(reply_id: int, request: Request, session: SessionDep,
+                 container: ContainerDep, user: ClinicianUser) -> Response:
+    reply = _reply(session, reply_id)
+    audit.record(session, actor=user.email, action="view_reply", subject=f"reply:{reply.id}",
+                 now=container.clock())
+    return page(request, "review_reply.html", _context(session, reply))
+
+
+@router.post("/review/{reply_id:int}")
+def record_review(reply_id: int, request: Request, session: SessionDep,
+                  container: ContainerDep, user: ClinicianUser,
+                  outcome: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""
+                  ) -> Response:
+    reply = _reply(session, reply_id)
+    try:
+        service.record_review(session, reply_id=reply.id, reviewer=user.email,
+                              outcome=outcome, note=note.strip()[:4000], now=container.clock())
+    except InvalidRequest:
+        return page(request, "review_reply.html", _context(
+            session, reply, error="Choose what you did about this reply.", note=note),
+            status_code=422)
+    audit.record(session, actor=user.email, action="review_reply", subject=f"reply:{reply.id}",
+                 now=container.clock(), detail={"outcome": outcome})
+    flash(request, f"Reviewed: {service.OUTCOMES[outcome].lower()}.")
+    return RedirectResponse("/review", status_code=303)
+
+
+def _reply(session: Session, reply_id: int) -> Reply:
+    try:
+        return service.get_reply(session, reply_id)
+    except NotFound:
+        raise PageNotFound(f"reply {reply_id}") from None
+
+
+def _queue(session: Session, triage: str) -> dict[str, Any]:
+    level = triage if triage in TRIAGE_LABELS else None
+    items = service.open_queue(session, triage=level, limit=QUEUE_SIZE)
+    counts = open_counts(session)
+    return {"items": [i.reply for i in items], "triage": level or "", "counts": counts,
+            "filters": TRIAGE_FILTERS, "triage_labels": TRIAGE_LABELS,
+            "urgent": counts.get("urgent", 0)}
+
+
+def _context(session: Session, reply: Reply, **extra: Any) -> dict[str, Any]:
+    return {"reply": reply, "recent": recent_replies(session, reply),
+            "outcomes": service.OUTCOMES, "triage_labels": TRIAGE_LABELS,
+            "zone": reply.patient.timezone if reply.patient else None, "error": None,
+            "note": "", **extra}
