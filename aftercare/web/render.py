@@ -60,12 +60,14 @@ def flash(request: Request, text: str, kind: str = "ok") -> None:
 
 
 def page(request: Request, name: str, context: dict[str, Any] | None = None, *,
-         status_code: int = 200) -> HTMLResponse:
+         status_code: int = 200, fragment: bool = False) -> HTMLResponse:
+    """Render a template with what every page needs. A fragment (polled by JS) leaves the
+    one-time notices for the next full page."""
     templates: Jinja2Templates = request.app.state.web_templates
     values: dict[str, Any] = {
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
-        "flashes": request.session.pop("flash", []),
+        "flashes": [] if fragment else request.session.pop("flash", []),
         "path": request.url.path,
     }
     values.update(context or {})

@@ -23,7 +23,7 @@ SIDES = PatternSet(((label, spec, frozenset()) for label, spec in SIDE_PHRASES),
 
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 QUALIFIER_CODES = {
-    "q:nonstop": {"bleeding"}, "q:extreme": {"swelling"}, "q:open": {"skin_wound"},
+    "q:nonstop": {"bleeding"}, "q:extreme": {"swelling"}, "q:asym": {"swelling"}, "q:open": {"skin_wound"},
     "q:black": {"skin_wound"}, "q:spreading": {"redness", "allergic_reaction", "skin_wound"},
 }
 INTERROGATIVES = frozenset({

@@ -59,7 +59,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(breathing|breathe|breath) (problems|problem|issues|difficulty|difficulties|trouble)",
         "can not (breathe|breath|breath|get my breath|catch my breath|get enough air|get air)",
         "(can not|could not|cant) (catch|get) my breath",
-        "(catch|catching) my breath", "hard to breathe", "(breathing|breath) (is|feels) "
+        "(catch|catching) my breath", "hard to breathe",
+        "(breathing|breath|breathe) (feels|is|seems|s|feel) [a bit|kind of|kinda|really|very] "
+        "(off|weird|funny|strange|wrong|hard|difficult|labored|short|fast|shallow|heavy|tight)", "(breathing|breath) (is|feels) "
         "(hard|difficult|labored|laboured|heavy|short|fast)",
         "(labored|laboured) breathing", "brething", "breating",
         "(me falta|falta|faltaba|me faltaba) [el] aire", "falta de aire",
@@ -101,6 +103,10 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "cara|ojos|parpados) *3 (swollen|swelling|swell|swells|swelled|swolen|puffy|puffed|"
          "tight|closing|closed|thick|hinchados|hinchadas|hinchada|hinchado|cerrando|"
          "cerrada|se hincha|se cierra|se me cierra)", "airway"),
+        ("(lips|lip|tongue|throat|mouth|face|labios|lengua|garganta|boca|cara) *3 (tingly|numb|"
+         "itchy|tight|weird|funny|strange|hot|big|fat|puffy|tingling|burning|red|hormigueo) "
+         "(and|&|y) (swollen|swelling|puffy|tight|closing|thick|hinchados|hinchada|hinchado|"
+         "hinchadas)", "airway"),
         ("(swollen|swelling|puffy|hinchazon) (lips|lip|tongue|throat|face|eyes|de labios|"
          "de garganta|de la cara|en la cara|en los labios)", "airway"),
         ("(se me cierra|se cierra|se esta cerrando|cerrada|cerrando|hinchada|hinchados|"

@@ -42,10 +42,14 @@ def read_reply(
                and f.status == "present"}
     told = {f.code[1:] for f in a.findings if f.code.startswith("!") and f.status == "present"
             and not f.asked}
+    asked_signals = signals - told
+    denied_signals = any(f.code.startswith("!") and f.status == "negated" for f in a.findings)
     severity_hint = 0
+    text_present = list(present)
     if meaning is not None:
         if meaning.call_me:
             signals.add("call_me")
+            told.add("call_me")
         add = tuple(meaning.symptoms) if (answered == "yes" or not present) else ()
         severity_hint = _SEVERITY_RANK.get(meaning.severity or "", 0)
         for code in add:
@@ -57,10 +61,11 @@ def read_reply(
             absent.extend(c for c in check_in.yes_means.symptoms
                           if c not in present and c not in absent)
     phrases = intents.phrase_labels(norm)
-    asked_only = bool(present) and all(f.asked for f in a.findings if f.code in present)
-    question = a.question_sentences > 0 or "request" in phrases
-    intent = _intent(norm, a, present, absent, told, phrases, question, asked_only,
-                     meaning)
+    asked_only = bool(text_present) and present == text_present and all(
+        f.asked for f in a.findings if f.code in present)
+    question = a.question_sentences > 0 or "request" in phrases or bool(hypothetical)
+    intent = _intent(norm, a, present, absent or ([""] if denied_signals else []), told,
+                     phrases, question or bool(asked_signals), asked_only, meaning)
     level, reasons = assess(TriageInput(
         symptoms, frozenset(signals), a.scale, a.temperature, a.locations, a.side,
         question=intent == "question" or (question and intent == "symptom_report"),
@@ -173,7 +178,7 @@ def _intent(norm: Normalised, a: Analysis, present: list[str], absent: list[str]
         return "opt_out"
     if (present and not asked_only) or (signals & _SYMPTOM_SIGNALS):
         return "symptom_report"
-    if question or "call_me" in signals or present or signals:
+    if question or "call_me" in signals or present:
         return "question"
     if meaning is not None and meaning.all_clear:
         return "all_clear"

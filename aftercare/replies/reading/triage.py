@@ -168,6 +168,8 @@ def _dvt(d: TriageInput) -> Iterable[tuple[str, str]]:
         yield "urgent", f"one calf or leg swollen and {' and '.join(parts)}: possible DVT"
     elif hot is not None:
         yield ("review" if mild_only else "urgent"), "leg swollen and warm: possible DVT"
+    elif red is not None and not mild_only:
+        yield "review", "leg swollen and red"
 
 
 def _local(s: dict[str, Symptom], scale: int | None) -> Iterable[tuple[str, str]]:

@@ -29,7 +29,8 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "not (bad|terrible|awful|horrible)", "not (great|good|well|better|improving|improved)",
         "no (better|improvement)",
         "not (going|gone|coming|come|went) (down|away)", "not (getting|any) better",
-        "not (stop|stopping|stopped|stoping)", "(will|can|does|did|would|is) not (stop|end)",
+        "not (stop|stopping|stopped|stoping)",
+        "[has|have|is|s|are|was] (gone|went|going|come|coming|came|goes) down", "(will|can|does|did|would|is) not (stop|end)",
         "not (walk|stand|sleep|put weight|bear weight|move|wear|drive|work|bend)",
         "not (help|helping|helped|working|work)", "not (cause|extend|drain|appear to have)",
         "gram negative", "without (difficulty|incident|complication|complications|contrast|change)",
@@ -131,6 +132,7 @@ _MODIFIERS: dict[str, list[str]] = {
         "awfully|horrible|horribly|horrendous|excruciating|unbearable|intense|agonizing|"
         "agony|worst|insane|crazy|massive|huge|enormous|bad|badly|too much|a lot|lots|loads|"
         "heaps|like hell|incredibly|seriously|significant|significantly|big time)",
+        "(way|much|a lot|lot|far) (more|worse|bigger)",
         "(hurts|hurt|aching|swollen|bruised) (bad|badly|so much|a lot|like crazy|like hell)",
         "(can not|could not) (walk|stand|sleep|put weight|bear weight|move it)",
         "(muy|mucho|mucha|muchisimo|muchisima|demasiado|demasiada|fuerte|fuertisimo|"
@@ -138,7 +140,7 @@ _MODIFIERS: dict[str, list[str]] = {
         "no (puedo|aguanto) (caminar|dormir|apoyar|mas)",
     ],
     "moderate": [
-        "(quite|pretty|fairly|rather|moderate|moderately|somewhat|noticeable|noticeably|"
+        "more than [i] expected", "(quite|pretty|fairly|rather|moderate|moderately|somewhat|noticeable|noticeably|"
         "considerable|decent|kinda bad|big|more than expected|bastante|moderado|"
         "moderada|regular)",
     ],
@@ -177,11 +179,22 @@ _MODIFIERS: dict[str, list[str]] = {
         "(soaking|soaked|soak|pouring|gushing|spurting|streaming)", "(a lot|lots|loads|tons) of "
         "blood", "no (para|paraba|deja) de sangrar", "sigue sangrando", "mucha sangre",
         "no (para|paraba|se detiene|se para) $", "sin parar",
+        "(keeps|keep|still|kept) (coming|going|dripping|oozing|seeping|flowing|running)",
+        "(bleeding|bleeds|bleed|bled) (a lot|heavily|badly|so much|like crazy|everywhere|"
+        "really bad|really badly|profusely)", "(heavy|heavily|lots of|a lot of) bleeding",
+        "sangra (mucho|demasiado)",
     ],
     "q:extreme": [
         "(can not|could not) (walk|put weight|stand|bear weight|stand on it|walk on it)",
         "(2x|3x|twice|double|two times) *3 (size|normal|as big)", "(whole|entire) (leg|calf)",
         "no puedo (caminar|apoyar)", "(huge|massive|enormous|gigantic|ballooned)",
+    ],
+    "q:asym": [
+        "(the other|the right|the left|other|my other|my right|my left) (one|leg|side|calf|"
+        "ankle|foot) (is|s|looks|feels|seems) *1 (fine|normal|ok|good|okay)",
+        "only (one|my left|my right|the left|the right|on one) (leg|calf|ankle|foot|side)",
+        "(one|1) (leg|calf) (is|s|looks|feels) *2 (swollen|bigger|fatter|puffy|larger)",
+        "(just|only) [on] one (side|leg)", "(solo|nada mas) (una|la) (pierna|pantorrilla)",
     ],
     "q:open": ["(opened|open|burst|popped|broke|broken|raw|weeping|oozing|se abrio|abierta)"],
     "q:black": ["(black|blackish|dusky|necrotic|dying|negra|negro|white and cold)"],

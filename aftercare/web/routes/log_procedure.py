@@ -78,4 +78,5 @@ def _context(container: Container, form: ProcedureForm) -> dict[str, Any]:
         "plan": plan, "zones": procedure_form.COMMON_ZONES, "other_zone": procedure_form.OTHER_ZONE,
         "languages": procedure_form.LANGUAGES, "sides": procedure_form.SIDES,
         "fields": procedure_form.FIELDS,
+        "plan_options": tuple((key, p.name) for key, p in sorted(container.plans.items())),
     }

@@ -58,7 +58,8 @@ def patient_thread(patient_id: int, request: Request, session: SessionDep,
                    user: StaffUser) -> Response:
     patient = _patient(session, patient_id)
     return page(request, "_thread.html", {"patient": patient,
-                                          "bubbles": phone.thread(session, patient)})
+                                          "bubbles": phone.thread(session, patient)},
+                fragment=True)
 
 
 @router.post("/phone/{patient_id:int}")

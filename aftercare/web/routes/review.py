@@ -37,7 +37,7 @@ def review_queue(request: Request, session: SessionDep, user: ClinicianUser,
 @router.get("/review/queue")
 def review_queue_fragment(request: Request, session: SessionDep, user: ClinicianUser,
                           triage: str = "") -> Response:
-    return page(request, "_queue.html", _queue(session, triage))
+    return page(request, "_queue.html", _queue(session, triage), fragment=True)
 
 
 @router.get("/review/{reply_id:int}")
