@@ -29,6 +29,9 @@ from aftercare.replies.reread_cli import reread  # noqa: E402
 
 replies.add_command(reread)
 main.add_command(replies)
+from aftercare.ops.doctor import doctor  # noqa: E402
+
+main.add_command(doctor)
 
 
 @main.group(help="Database schema.")
@@ -81,8 +84,12 @@ def outbox(limit: int) -> None:
 def api(host: str, port: int) -> None:
     import uvicorn
 
+    from aftercare.observability.logs import setup_logging
+
+    setup_logging(Settings())
+    # log_config=None: uvicorn's loggers propagate to ours (JSON, PHI filter) unchanged.
     uvicorn.run("aftercare.api.main:app_from_environment", factory=True, host=host, port=port,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, log_config=None)
 
 
 @main.command(help="Run a Celery worker (add --beat to also run the schedule in it).")
@@ -96,6 +103,7 @@ def worker(beat: bool, concurrency: int, pool: str, loglevel: str) -> None:
 
     settings = Settings()
     app = configure(settings)
+    # Logging: the worker's setup_logging signal handler (aftercare/worker.py) sets it up.
     argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}",
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     if beat:
@@ -125,9 +133,12 @@ def dev(host: str, port: int) -> None:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
     exe = [sys.executable, "-m", "aftercare"]
+    # On a terminal, readable lines unless asked otherwise.
+    env = {"AFTERCARE_LOG_FORMAT": "text", **os.environ}
     children = [
-        subprocess.Popen([*exe, "worker", "--beat", "--concurrency=2", "--pool=threads"]),
-        subprocess.Popen([*exe, "api", "--host", host, "--port", str(port)]),
+        subprocess.Popen([*exe, "worker", "--beat", "--concurrency=2", "--pool=threads"],
+                         env=env),
+        subprocess.Popen([*exe, "api", "--host", host, "--port", str(port)], env=env),
     ]
     click.echo(f"aftercare on http://{host}:{port} (API docs at /docs); Ctrl-C stops", err=True)
     _supervise(children)

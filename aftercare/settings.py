@@ -91,6 +91,24 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
+    # How often beat asks the provider about rows stuck in "sending" (see dispatch/reconcile).
+    reconcile_interval_seconds: float = Field(default=60.0, gt=0)
+
+    # Twilio accepts requests faster than a number may send (1 MPS for a US long code, 3 for
+    # toll-free, ...) and queues the rest, up to 10 h. Pacing sends here keeps that queue
+    # short. Shared by every worker through Redis (`redis_url`); without Redis, no limit.
+    # 0 disables the limit; overrides are per sending number or Messaging Service SID.
+    sms_rate_per_second: float = Field(default=1.0, ge=0)
+    sms_rate_overrides: dict[str, float] = Field(default_factory=dict)
+
+    # Logs: one JSON object per line in production, readable lines on a terminal.
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+    # Celery task events for Flower (`celery -A aftercare.worker flower`).
+    celery_events: bool = False
+    # The worker's own Prometheus endpoint (send counters, lateness); None: not served.
+    worker_metrics_port: int | None = None
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

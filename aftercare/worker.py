@@ -11,13 +11,14 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from celery import Celery
+from celery import Celery, signals
 
 from aftercare.db.session import transaction
 from aftercare.settings import Settings
 
 if TYPE_CHECKING:
     from aftercare.bootstrap import Container
+    from aftercare.dispatch.ratelimit import SendLimiter
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,17 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
+        # Task events for Flower (`celery -A aftercare.worker --broker URL flower`).
+        worker_send_task_events=settings.celery_events,
+        task_send_sent_event=settings.celery_events,
         timezone="UTC",
         beat_schedule={
             "dispatch-due": {"task": "aftercare.dispatch_due", "schedule": interval,
                              "options": {"expires": max(interval * 3, 5)}},
-            "reconcile-sending": {"task": "aftercare.reconcile_sending", "schedule": 60.0,
-                                  "options": {"expires": 60}},
+            "reconcile-sending": {"task": "aftercare.reconcile_sending",
+                                  "schedule": settings.reconcile_interval_seconds,
+                                  "options": {"expires": max(settings.reconcile_interval_seconds,
+                                                             5)}},
             "plan-unplanned": {"task": "aftercare.plan_unplanned", "schedule": 30.0,
                                "options": {"expires": 30}},
             "read-unread-replies": {"task": "aftercare.read_unread", "schedule": 30.0,
@@ -67,6 +73,7 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
         },
     )
     _state["settings"] = settings
+    _state.pop("limiter", None)
     if container is not None:
         _state["container"] = container
     else:
@@ -125,8 +132,23 @@ def dispatch_due() -> dict[str, int]:
 
     c = container()
     report = dispatch(sessions=c.sessions, channels=c.channels, policy=c.dispatch_policy,
-                      clock=c.clock)
+                      clock=c.clock, limiter=limiter())
     return report.__dict__
+
+
+def limiter() -> SendLimiter:
+    """One per process (one Redis connection pool), built after any fork."""
+    found = _state.get("limiter")
+    if found is None:
+        from aftercare.dispatch.ratelimit import build_limiter, sms_sender
+
+        s = container().settings
+        found = build_limiter(
+            redis_url=s.redis_url, rate_per_second=s.sms_rate_per_second,
+            overrides=s.sms_rate_overrides,
+            sender=sms_sender(s.twilio_from_number, s.twilio_messaging_service_sid))
+        _state["limiter"] = found
+    return found  # type: ignore[return-value]
 
 
 @app.task(name="aftercare.reconcile_sending")
@@ -175,3 +197,39 @@ def escalate_urgent() -> int:
     if escalated:
         c.queue.dispatch_now()
     return escalated
+
+
+# --- logging, task ids and the worker's metrics endpoint ---------------------------------
+
+
+@signals.setup_logging.connect
+def _setup_logging(loglevel: object = None, **_: object) -> None:
+    """Connecting here stops Celery from configuring logging itself (worker and beat)."""
+    from aftercare.observability.logs import setup_logging
+
+    settings = _state.get("settings")
+    if isinstance(settings, Settings):
+        setup_logging(settings, level=str(loglevel) if isinstance(loglevel, str) else None)
+
+
+@signals.task_prerun.connect
+def _task_started(task_id: str | None = None, task: object = None, **_: object) -> None:
+    from aftercare.observability.logs import bind_task
+
+    bind_task(task_id, getattr(task, "name", None))
+
+
+@signals.task_postrun.connect
+def _task_finished(**_: object) -> None:
+    from aftercare.observability.logs import bind_task
+
+    bind_task(None, None)
+
+
+@signals.worker_init.connect
+def _serve_metrics(**_: object) -> None:
+    settings = _state.get("settings")
+    if isinstance(settings, Settings) and settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker_metrics_port)

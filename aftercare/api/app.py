@@ -7,10 +7,14 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aftercare.bootstrap import Container
+from aftercare.observability.http import RequestContext
+from aftercare.observability.routes import router as metrics_router
+from aftercare.ops.health import router as health_router
 from aftercare.procedures.errors import NotFound
 from aftercare.procedures.routes import router as procedures_router
 from aftercare.replies.webhooks import router as webhooks_router
 from aftercare.review.routes import router as review_router
+from aftercare.web import install_web
 
 
 class BodySizeLimit:
@@ -73,9 +77,11 @@ def create_app(container: Container) -> FastAPI:
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health_router)
+    app.include_router(metrics_router)
 
+    install_web(app, container)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    # Outermost: every response, a 413 included, gets its request id and security headers.
+    app.add_middleware(RequestContext)
     return app

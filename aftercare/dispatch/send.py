@@ -28,6 +28,8 @@ from aftercare.db.session import transaction
 from aftercare.dispatch.backoff import next_attempt
 from aftercare.dispatch.claim import claim_due
 from aftercare.dispatch.delivery import apply_stored_events
+from aftercare.dispatch.ratelimit import NoLimit, SendLimiter
+from aftercare.observability.metrics import observe_send
 from aftercare.procedures.outbox import cancel_patient_sms
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ class DispatchReport:
     failed: int = 0
     cancelled: int = 0
     errors: int = 0
+    # Claims another dispatcher or reconciliation took over before we called the provider.
+    superseded: int = 0
 
     def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -59,19 +63,21 @@ class DispatchReport:
 
 def dispatch_due(
     *, sessions: sessionmaker[Session], channels: Mapping[str, SendChannel],
-    policy: DispatchPolicy, clock: Callable[[], datetime],
+    policy: DispatchPolicy, clock: Callable[[], datetime], limiter: SendLimiter | None = None,
 ) -> DispatchReport:
     """Claim due messages in batches and send them, until none are due or time is up."""
     report = DispatchReport()
     started = clock()
     while True:
+        claimed_at = clock()
         with transaction(sessions) as session:
-            ids = claim_due(session, now=clock(), limit=policy.batch_size)
+            ids = claim_due(session, now=claimed_at, limit=policy.batch_size)
         report.claimed += len(ids)
         for message_id in ids:
             try:
                 outcome = send_claimed(sessions=sessions, message_id=message_id,
-                                       channels=channels, policy=policy, clock=clock)
+                                       channels=channels, policy=policy, clock=clock,
+                                       limiter=limiter, claimed_at=claimed_at)
             except Exception:
                 # Unknown whether the provider got it: leave the row "sending" for
                 # reconciliation to ask, and carry on with the rest of the batch.
@@ -85,9 +91,10 @@ def dispatch_due(
 
 def send_claimed(
     *, sessions: sessionmaker[Session], message_id: int, channels: Mapping[str, SendChannel],
-    policy: DispatchPolicy, clock: Callable[[], datetime],
+    policy: DispatchPolicy, clock: Callable[[], datetime], limiter: SendLimiter | None = None,
+    claimed_at: datetime | None = None,
 ) -> str:
-    """Send one row that this dispatcher claimed. Returns the outcome's name."""
+    """Send one row that this dispatcher claimed (at `claimed_at`). Returns the outcome."""
     with transaction(sessions) as session:
         message = session.get(Message, message_id)
         if message is None or message.status != "sending":
@@ -97,14 +104,47 @@ def send_claimed(
             _finish(session, message_id, status="cancelled", reason=refusal)
             return "cancelled"
         outgoing = outgoing_for(message)
+        due_at = message.due_at
     channel = channels[outgoing.channel]
+    # Pacing per sending number may wait a while; the claim is re-checked after it.
+    (limiter or NoLimit()).wait_turn(outgoing.channel)
+    if claimed_at is not None and not _renew_claim(sessions, message_id, claimed_at, clock()):
+        # A batch is claimed at once but sent one by one. If sending the batch took longer
+        # than sending_timeout_seconds (a slow provider, rate limiting), reconciliation may
+        # already have taken this row over and handed it to another dispatcher: sending it
+        # here too would text the patient twice. The row is no longer ours; leave it.
+        observe_send(channel=outgoing.channel, outcome="superseded")
+        return "superseded"
     try:
         sent = channel.send(outgoing)
     except ChannelError as error:
-        return _record_failure(sessions, outgoing, error, policy, clock(), channel.name)
+        outcome = _record_failure(sessions, outgoing, error, policy, clock(), channel.name)
+        observe_send(channel=outgoing.channel, outcome=outcome)
+        return outcome
+    now = clock()
     with transaction(sessions) as session:
-        _record_sent(session, message_id, sent, channel.name, clock())
+        _record_sent(session, message_id, sent, channel.name, now)
+    observe_send(channel=outgoing.channel, outcome="sent", due_at=due_at, sent_at=now)
     return "sent"
+
+
+def _renew_claim(sessions: sessionmaker[Session], message_id: int, claimed_at: datetime,
+                 now: datetime) -> bool:
+    """Re-stamp our claim just before the provider call, if it is still ours.
+
+    Reconciliation only takes rows whose claimed_at is older than the sending timeout, and
+    re-stamps them when it does; so "claimed_at is still the stamp of our claim" means no one
+    took the row over, and the fresh stamp keeps reconciliation away for the duration of
+    the call (which must stay shorter than the timeout: the Twilio client gives up at 10 s).
+    """
+    with transaction(sessions) as session:
+        result = session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == "sending",
+                   Message.claimed_at == claimed_at)
+            .values(claimed_at=now),
+            execution_options={"synchronize_session": False})
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _why_not_send(message: Message) -> str | None:

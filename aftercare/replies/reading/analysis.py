@@ -23,7 +23,9 @@ SIDES = PatternSet(((label, spec, frozenset()) for label, spec in SIDE_PHRASES),
 
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 QUALIFIER_CODES = {
-    "q:nonstop": {"bleeding"}, "q:extreme": {"swelling"}, "q:asym": {"swelling"}, "q:open": {"skin_wound"},
+    "q:nonstop": {"bleeding"}, "q:ongoing": {"bleeding"}, "q:extreme": {"swelling"},
+    "q:asym": {"swelling"},
+    "q:open": {"skin_wound"},
     "q:black": {"skin_wound"}, "q:spreading": {"redness", "allergic_reaction", "skin_wound"},
 }
 INTERROGATIVES = frozenset({
@@ -180,10 +182,10 @@ def _with_modifiers(m: Match, status: str, modifiers: list[Match], qualifiers: l
         if sents.sentence_of[mod.start] != sent:
             continue
         mseg = segs[mod.start]
-        if mseg != my_seg:
-            # a modifier with no concept in its own clause belongs to the nearest one before
-            if mseg in seg_has_concept or not _nearest_before(m, mod, concepts, segs):
-                continue
+        # a modifier with no concept in its own clause belongs to the nearest one before
+        if mseg != my_seg and (mseg in seg_has_concept
+                               or not _nearest_before(m, mod, concepts, segs)):
+            continue
         if mod.label in SEVERITY_RANK:
             severity = max(severity, SEVERITY_RANK[mod.label])
         elif mod.label == "worse":

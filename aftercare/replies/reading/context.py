@@ -107,7 +107,7 @@ def _new_clause(seg: Sequence[str], loose: bool) -> bool:
         return True
     if loose:
         return False
-    return any(t in COPULAS for t in seg) or first in VERBAL or first in QUANTIFIERS
+    return any(t in COPULAS or t in QUANTIFIERS for t in seg) or first in VERBAL
 
 
 def _segment_after(tokens: Sequence[str], i: int, end: int) -> list[str]:
@@ -134,9 +134,9 @@ def forward_scope(tokens: Sequence[str], trig: Match, sent_end: int, stops: set[
             break
         if tok == ":" and j > trig.end:
             break  # a heading or a new field: "Measurements not obtainable: DIAGNOSIS: ..."
-        if tok in SEPARATORS and j > trig.end:
-            if _new_clause(_segment_after(tokens, j + 1, limit), loose):
-                break
+        if tok in SEPARATORS and j > trig.end and _new_clause(
+                _segment_after(tokens, j + 1, limit), loose):
+            break
         j += 1
     return trig.start + 1, j
 

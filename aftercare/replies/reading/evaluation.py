@@ -79,7 +79,7 @@ def parse_cases(lines: Iterable[str]) -> list[LabelledCase]:
     return cases
 
 
-def _ratio(num: int, den: int, empty: float = 1.0) -> float:
+def _ratio(num: float, den: float, empty: float = 1.0) -> float:
     return num / den if den else empty
 
 

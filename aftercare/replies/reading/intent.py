@@ -23,7 +23,8 @@ NO_WORDS = frozenset({"no", "nope", "nah", "n", "negative", "not", "nada", "none
 
 _PHRASES: dict[str, list[str]] = {
     "opt_out": [
-        "stop (texting|txting|messaging|sending|contacting|the texts|these texts|the messages|"
+        "(stop|quit|cease) (texting|txting|messaging|sending|contacting|the texts|these texts|"
+        "the messages|"
         "these messages|texts|messages|msgs|reminders|the reminders|all)",
         "(no more|do not send|do not text|dont text|do not message) [me] (texts|messages|"
         "reminders|me)",
@@ -39,8 +40,11 @@ _PHRASES: dict[str, list[str]] = {
         "*2 (fine|good|great|well|ok|better|amazing|perfect|excellent|normal|awesome|wonderful)",
         "(no|zero|without) (problems|problem|issues|issue|complaints|complaint|concerns|"
         "worries|symptoms|troubles|side effects)",
+        "no new (symptoms|problems|issues|concerns|complaints)",
         "nothing (to report|unusual|wrong|new|abnormal|major|bad|at all|much)",
-        "so far so good", "never [felt] better", "(good|great|fine|well) (now|so far|thanks)",
+        "(breathe|breathing|walking|walk|sleeping|moving|healing) *1 (fine|ok|well|normally|"
+        "good|great)", "so far so good", "never [felt] better",
+        "(good|great|fine|well) (now|so far|thanks)",
         "(todo|todos|toda|todas) (bien|perfecto|excelente|ok|normal)",
         "(estoy|me siento|voy|va|esta|siento|sigo|todo va) *2 (bien|mejor|perfecto|perfecta|"
         "excelente|genial)", "sin (problemas|novedad|novedades|complicaciones)",
@@ -108,7 +112,8 @@ def leading_answer(norm: Normalised) -> str | None:
         return None
     if words[0] in YES_WORDS and words[0] not in {"y", "si"}:
         return "yes"
-    if words[0] in NO_WORDS and words[0] != "n" and (len(words) == 1 or norm.tokens[1] in {",", ".", "!", "-"}):
+    if words[0] in NO_WORDS and words[0] != "n" and (
+            len(words) == 1 or norm.tokens[1] in {",", ".", "!", "-"}):
         return "no"
     return None
 

@@ -21,7 +21,7 @@ MACROS: dict[str, str] = {
     "intens": "(very|really|so|too|extremely|super|quite|pretty|bit|little|kinda|slightly|"
               "more|a bit|a little|a lot|muy|bastante|un poco|algo|mas|tan)",
     "swollen": "(swollen|swelling|swell|swells|swelled|swelling|puffy|puffed|puffing|puffiness|"
-               "inflamed|swolen|swollon|hinchado|hinchada|hinchados|hinchadas|hinchazon|"
+               "inflamed|swolen|swollon|hincho|hinche|hinchado|hinchada|hinchados|hinchadas|hinchazon|"
                "inflamado|inflamada|inflamacion)",
     "hurt": "(hurts|hurt|hurting|pain|pains|painful|sore|ache|aches|aching|achy|tender|"
             "throbbing|throbs|cramp|cramps|cramping|duele|duelen|dolor|dolores)",
@@ -42,7 +42,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "pressure|discomfort|painful|sore|feels tight|is tight|feels heavy|is hurting|is sore)",
         "chest *3 (@hurt|@tight|burning|sharp)",
         "(tight|tightness|pressure|pain|pains|ache|discomfort|hurts|hurt|hurting|heaviness|"
-        "stabbing) (in|on|across|around|inside) [my|the] chest",
+        "stabbing|squeezing|crushing|burning|weight) (in|on|across|around|inside) [my|the] chest",
+        "heart (hurts|hurt|pain|pains|is hurting|aches)", "duele [el] corazon",
+        "(pain|hurts|hurt) when i (take|breathe) a [deep] breath",
         "(sharp|stabbing) pain *2 (breathe|breath|breathing) [in]",
         "(hurts|hurt|painful|pain) (to|when|if|while) [i] (breathe|breath|breathing|inhale) [in]",
         "(hurts|hurt) to take a [deep] breath",
@@ -55,13 +57,20 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "short of @breathe", "shortness of @breathe", "shortness @breathe",
         "(breathless|breathlessness|winded|gasping|wheezy)",
         "out of breath", "(struggling|struggle|hard|difficult|difficulty|trouble|troubles|"
-        "problems|problem|issues|hard time) (to|with|breathing|breathe|breath) [@breathe]",
+        "problems|problem|issues|hard time) (to|with) @breathe",
+        "(struggling|difficulty|trouble|troubles|problems|problem|issues|hard time) "
+        "(breathing|breathe|breath)",
         "(breathing|breathe|breath) (problems|problem|issues|difficulty|difficulties|trouble)",
         "can not (breathe|breath|breath|get my breath|catch my breath|get enough air|get air)",
         "(can not|could not|cant) (catch|get) my breath",
         "(catch|catching) my breath", "hard to breathe",
+        "(can|could) (barely|hardly) (breathe|breath|catch my breath|get air|get my breath)",
+        "(can not|could not) get (a|enough|a full|a deep|my) (breath|air)",
+        "(struggling|gasping|fighting|straining) for (breath|air)", "short winded",
+        "(respiro|respirar) con dificultad", "no me entra [el] aire", "sin aire", "jadeo",
         "(breathing|breath|breathe) (feels|is|seems|s|feel) [a bit|kind of|kinda|really|very] "
-        "(off|weird|funny|strange|wrong|hard|difficult|labored|short|fast|shallow|heavy|tight)", "(breathing|breath) (is|feels) "
+        "(off|weird|funny|strange|wrong|hard|difficult|labored|short|fast|shallow|heavy|tight)",
+        "(breathing|breath) (is|feels) "
         "(hard|difficult|labored|laboured|heavy|short|fast)",
         "(labored|laboured) breathing", "brething", "breating",
         "(me falta|falta|faltaba|me faltaba) [el] aire", "falta de aire",
@@ -72,7 +81,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(cough|coughing|coughed|coughs|cofing|coughin|caughing|coffing|coughting) *2 [up] "
         "@blood",
         "@blood (in|with) [my|the] (spit|phlegm|sputum|mucus|saliva|flema|saliva|esputo)",
-        "bloody (spit|phlegm|sputum|mucus)", "@blood *3 (cough|coughing|coughed|cough up)", "(spitting|spit|spat) [up] @blood",
+        "bloody (spit|phlegm|sputum|mucus|cough|coughing)",
+        "@blood *3 (cough|coughing|coughed|cough up)",
+        "(spitting|spit|spat) [up] @blood",
         "(hemoptysis)", "(tos|toser|toso|tosi|tosiendo) *2 [con] sangre",
         "(escupo|escupi|escupir|escupiendo) sangre", "sangre al toser",
         "flema con sangre",
@@ -91,8 +102,16 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "useless|floppy|debil|dormido|dormida)", "stroke"),
         ("(weak|weakness|numb|numbness|paralyzed|paralysed) *3 (one side|left side|right "
          "side|side of my (body|face))", "stroke"),
-        ("can not (lift|move|raise|feel) [my] (arm|hand)", "stroke"),
+        ("can not (lift|move|raise|feel) [my|the] [left|right] (arm|hand|arms|hands)", "stroke"),
         ("(stroke|tia|mini stroke|derrame)", "stroke"),
+        ("(face|mouth|cara|boca) *3 (numb|numbness|tingly|tingling|weak|dormida|entumecida)",
+         "stroke"),
+        ("one side of [my] (face|body|mouth) *3 (numb|weak|drooping|droopy|heavy|dead|tingly|"
+         "tingling|not working)", "stroke"),
+        ("(lost|no|losing) feeling in [my] [left|right] (arm|hand|face)", "stroke"),
+        ("(arm|hand) *2 (will not|can not|does not) move", "stroke"),
+        ("(debil|debilidad|entumecido|entumecida|dormido|dormida|paralizado|paralizada) *2 "
+         "(de|en) (un|el|mi|este) lado", "stroke"),
         ("(cara|boca) (caida|torcida|chueca)", "stroke"),
         ("(no puedo hablar|hablo raro|arrastro las palabras|confundido|confundida|"
          "confusion|desorientado|desorientada)", "stroke"),
@@ -103,6 +122,12 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "cara|ojos|parpados) *3 (swollen|swelling|swell|swells|swelled|swolen|puffy|puffed|"
          "tight|closing|closed|thick|hinchados|hinchadas|hinchada|hinchado|cerrando|"
          "cerrada|se hincha|se cierra|se me cierra)", "airway"),
+        ("(se me hincho|se hincho|se me inflamo|se inflamo|se me esta hinchando|se esta "
+         "hinchando) [la|el|los|las|mi|mis] (garganta|lengua|labios|cara|boca|ojos)", "airway"),
+        ("(lips|lip|tongue|throat|mouth|face|labios|lengua|garganta|boca|cara) *3 (swollen|"
+         "swelling|puffy|puffed up) (and|&|y) (itchy|tingly|numb|red|hot|tight|burning)",
+         "airway"),
+        ("covered in (hives|a rash|rash|welts|bumps|spots)", "allover"),
         ("(lips|lip|tongue|throat|mouth|face|labios|lengua|garganta|boca|cara) *3 (tingly|numb|"
          "itchy|tight|weird|funny|strange|hot|big|fat|puffy|tingling|burning|red|hormigueo) "
          "(and|&|y) (swollen|swelling|puffy|tight|closing|thick|hinchados|hinchada|hinchado|"
@@ -227,6 +252,7 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(burning|burnin) (heat|hot)", ""),
         "(hot|warm|warmer|hotter|heat) (to the|to) (touch|touching)",
         "(warm|warmer|hot|hotter|heat|heated|warmth|caliente|calientes|calor|calida)",
+        "(on fire|burning up)",
     ],
     "redness": [
         ("(red|pink) (streak|streaks|line|lines|stripe|stripes)", "streak"),
@@ -263,6 +289,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "extreme"),
         ("(whole|entire) (leg|foot|ankle|calf) *3 (@swollen|puffed up|blown up|huge)",
          "extreme"),
+        ("(leg|calf|ankle|foot|thigh|pierna) *3 (doubled|tripled|duplico) [in size|de tamano]",
+         "extreme"),
+        ("(doubled|double|twice|2x|3x) (in size|the size|its size|its normal size)", "extreme"),
         ("(ankle|leg|foot|calf|feet|ankles) *2 (huge|massive|enormous|ballooned|blown up|"
          "twice the size|double the size)", "extreme"),
         ("(leg|calf|ankle|foot|thigh) *3 (bigger|larger|fatter|thicker|more swollen) than "
@@ -306,7 +335,12 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(worried|worry|worrying|concerned|scared|anxious|nervous|frightened|afraid|"
         "panicking|freaking out|preocupada|preocupado|asustada|asustado|nerviosa|nervioso)",
     ],
+    "!unwell": [
+        "(nausea|nauseous|nauseated|vomiting|vomited|throwing up|threw up|feel sick|feeling "
+        "sick|felt sick|unwell|nauseas|vomito|vomitando|mareo y vomito)",
+    ],
     "!circulation": [
+        "(pie|pies|dedos) *2 (frio|fria|frios|frias|helado|helados|azul|azules)",
         "(toes|toe|foot|feet|dedos) *2 (blue|purple|white|cold|ice cold|freezing|azules|"
         "morados|frios|frias)",
     ],

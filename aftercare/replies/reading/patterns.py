@@ -23,8 +23,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Words a gap may not skip: crossing them would join two clauses or swallow a negation.
-GAP_BLOCKERS = ["no", "not", "never", "without", "but", "and", "or", "nor", "neither", "pero", "sin", "ni", "y", "o", "though", "although", "however", "just", "only", "except", "nada", "tampoco"]
-_GAP = r"(?:(?!(?:%s) )[a-z0-9']+ )" % "|".join(GAP_BLOCKERS)
+GAP_BLOCKERS = [
+    "no", "not", "never", "without", "but", "and", "or", "nor", "neither", "pero", "sin", "ni",
+    "y", "o", "though", "although", "however", "just", "only", "except", "nada", "tampoco",
+]
+_GAP = r"(?:(?!(?:" + "|".join(GAP_BLOCKERS) + r") )[a-z0-9']+ )"
 _NUMBER = r"\d+(?:[.,]\d+)?[a-z]* "
 _END = r"(?=$|[.,;:!?\-)(/] )"
 

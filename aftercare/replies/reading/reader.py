@@ -21,7 +21,7 @@ _SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 EPISODIC = frozenset({"bleeding", "vision_change", "headache", "chest_pain", "coughing_blood",
                       "breathing_difficulty", "neuro_deficit", "allergic_reaction", "numbness",
                       "fever"})
-_SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "circulation", "clot"})
+_SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "circulation", "clot", "unwell"})
 _UNITS = frozenset({"days", "day", "hours", "hour", "weeks", "week", "times", "x", "/", "out",
                     "of", "minutes", "mins", "am", "pm", "dias", "horas", "semanas", "de"})
 
@@ -37,6 +37,9 @@ def read_reply(
         return _plain(keyword, lang)
     a = analyse(norm)
     present, absent, hypothetical, other, resolved = _codes(a.findings)
+    if a.scale == 0 and "pain" in present:  # "pain 0/10"
+        present.remove("pain")
+        absent.append("pain")
     symptoms = _merge([f for f in a.findings if f.code in present])
     signals = {f.code[1:] for f in a.findings if f.code.startswith("!")
                and f.status == "present"}

@@ -38,6 +38,7 @@ SIGNALS = {
     "worried": ("review", "patient is worried"),
     "call_me": ("review", "asked for a call"),
     "circulation": ("review", "toes blue or cold: stocking may be too tight"),
+    "unwell": ("review", "feels unwell (nausea or sickness)"),
 }
 LOCAL = ("bruising", "swelling", "pain", "redness", "itching", "warmth")
 
@@ -128,7 +129,7 @@ def _bleeding(s: dict[str, Symptom]) -> Iterable[tuple[str, str]]:
     b = s.get("bleeding")
     if b is None:
         return
-    if "nonstop" in b.tags and not b.resolved:
+    if not b.resolved and ("nonstop" in b.tags or ("ongoing" in b.tags and b.severity != 1)):
         yield "urgent", "bleeding that will not stop"
     elif b.resolved:
         yield "review", "bleeding that has stopped"
@@ -170,6 +171,11 @@ def _dvt(d: TriageInput) -> Iterable[tuple[str, str]]:
         yield ("review" if mild_only else "urgent"), "leg swollen and warm: possible DVT"
     elif red is not None and not mild_only:
         yield "review", "leg swollen and red"
+    elif sore is not None and not any(x.severity == 1 or x.better for x in (sw, sore)):
+        if max(sw.severity, sore.severity) >= 3:
+            yield "urgent", "leg badly swollen and painful: possible DVT"
+        else:
+            yield "review", "leg swollen and painful"
 
 
 def _local(s: dict[str, Symptom], scale: int | None) -> Iterable[tuple[str, str]]:

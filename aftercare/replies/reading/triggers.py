@@ -30,13 +30,16 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "no (better|improvement)",
         "not (going|gone|coming|come|went) (down|away)", "not (getting|any) better",
         "not (stop|stopping|stopped|stoping)",
-        "[has|have|is|s|are|was] (gone|went|going|come|coming|came|goes) down", "(will|can|does|did|would|is) not (stop|end)",
+        "[has|have|is|s|are|was] (gone|went|going|come|coming|came|goes) down",
+        "(will|can|does|did|would|is) not (stop|end)",
         "not (walk|stand|sleep|put weight|bear weight|move|wear|drive|work|bend)",
         "not (help|helping|helped|working|work)", "not (cause|extend|drain|appear to have)",
         "gram negative", "without (difficulty|incident|complication|complications|contrast|change)",
         "with and without", "not been (able|seen by)", "no (further|other) (questions)",
         "not a lot of", "no pain no gain",
-        "no (se|sabia|estoy segura|estoy seguro) [si]", "no (para|paraba|deja) de",
+        "no (se|sabia|estoy segura|estoy seguro) [si]",
+        "no (puedo|podia|pude) (caminar|dormir|apoyar|moverme|mover|pararme|estar de pie)",
+        "no (para|paraba|deja) de",
         "no (mejora|baja|se quita|se va|desaparece)", "no (solo|tan|muy)",
         "never (mind|better)", "not been (formally|visualized)",
         "not (exclude|excluded|be excluded|ruled out)",
@@ -82,7 +85,8 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
          "no evidence|no apparent|no obvious|no significant|no other|no acute|"
          "fails to reveal|failed to reveal|ruled out|rules out|was ruled out|"
          "unremarkable for|resolution of|not consistent with|low suspicion for|"
-         "low suspicion of|- ve for|former|none)", "det"),
+         "low suspicion of|- ve for|former|none|is negative for|was negative for|"
+         "were negative for|are negative for)", "det"),
         ("(no|without|denies|denied|deny) *2 (signs|symptoms|sign|symptom|evidence|findings) "
          "[or signs|or symptoms|and symptoms|and signs] (of|for)", "det"),
         ("(not|never)", "verb"),
@@ -126,12 +130,12 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
 }
 
 # Modifiers of a symptom mention: how bad, and which way it is going.
-_MODIFIERS: dict[str, list[str]] = {
+_MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
     "severe": [
         "(very|really|so|soo|extremely|super|severe|severely|terrible|terribly|awful|"
         "awfully|horrible|horribly|horrendous|excruciating|unbearable|intense|agonizing|"
         "agony|worst|insane|crazy|massive|huge|enormous|bad|badly|too much|a lot|lots|loads|"
-        "heaps|like hell|incredibly|seriously|significant|significantly|big time)",
+        "heaps|like hell|incredibly|seriously|significant|significantly|big time|killing me)",
         "(way|much|a lot|lot|far) (more|worse|bigger)",
         "(hurts|hurt|aching|swollen|bruised) (bad|badly|so much|a lot|like crazy|like hell)",
         "(can not|could not) (walk|stand|sleep|put weight|bear weight|move it)",
@@ -140,8 +144,9 @@ _MODIFIERS: dict[str, list[str]] = {
         "no (puedo|aguanto) (caminar|dormir|apoyar|mas)",
     ],
     "moderate": [
-        "more than [i] expected", "(quite|pretty|fairly|rather|moderate|moderately|somewhat|noticeable|noticeably|"
-        "considerable|decent|kinda bad|big|more than expected|bastante|moderado|"
+        "more than [i] expected",
+        "(quite|pretty|fairly|rather|moderate|moderately|somewhat|noticeable|noticeably|"
+        "considerable|decent|kinda bad|big|more than expected|bastante|moderado|grande|grandes|"
         "moderada|regular)",
     ],
     "mild": [
@@ -152,6 +157,8 @@ _MODIFIERS: dict[str, list[str]] = {
         "ligero|ligera|ligeramente|algo de|chiquito|chiquita|pequeno|pequena|pequenos|"
         "pequenas)",
         "(very|really|so) (little|slight|slightly|mild|minor|small|tiny|few)",
+        "nothing (bad|serious|major|too bad|terrible|crazy|dramatic)",
+        "nada (grave|serio|malo|del otro mundo|fuerte)",
     ],
     "worse": [
         "(worse|worsening|worsened|spreading|spread|spreads|bigger|larger|growing|grown|grew|"
@@ -175,11 +182,14 @@ _MODIFIERS: dict[str, list[str]] = {
     ],
     "q:nonstop": [
         "(will not|can not|does not|did not|would not|is not|has not|wo not) stop",
-        "(not|is not) stopping", "(keeps|keep|kept|keeps on|still) (bleeding|bleed|oozing)",
+        "(not|is not) stopping", "(keeps|keep|kept|keeps on) (bleeding|bleed|oozing)",
         "(soaking|soaked|soak|pouring|gushing|spurting|streaming)", "(a lot|lots|loads|tons) of "
-        "blood", "no (para|paraba|deja) de sangrar", "sigue sangrando", "mucha sangre",
+        "blood", "no (para|paraba|deja) de sangrar", "mucha sangre",
         "no (para|paraba|se detiene|se para) $", "sin parar",
-        "(keeps|keep|still|kept) (coming|going|dripping|oozing|seeping|flowing|running)",
+        "(keeps|keep|kept) (coming|going|dripping|oozing|seeping|flowing|running)",
+    ],
+    "q:ongoing": [
+        "still (bleeding|bleed|oozing|coming|dripping|seeping|going|running)", "sigue sangrando",
         "(bleeding|bleeds|bleed|bled) (a lot|heavily|badly|so much|like crazy|everywhere|"
         "really bad|really badly|profusely)", "(heavy|heavily|lots of|a lot of) bleeding",
         "sangra (mucho|demasiado)",
@@ -187,6 +197,8 @@ _MODIFIERS: dict[str, list[str]] = {
     "q:extreme": [
         "(can not|could not) (walk|put weight|stand|bear weight|stand on it|walk on it)",
         "(2x|3x|twice|double|two times) *3 (size|normal|as big)", "(whole|entire) (leg|calf)",
+        "(2x|3x|twice|double|doubled|two times) (what|as big|as large|bigger|larger|the size|"
+        "normal|the normal|its size)", "doubled", "blood everywhere",
         "no puedo (caminar|apoyar)", "(huge|massive|enormous|gigantic|ballooned)",
     ],
     "q:asym": [
@@ -202,7 +214,7 @@ _MODIFIERS: dict[str, list[str]] = {
                     "extendiendo|creciendo)"],
     "persistent": [
         "not (going|gone|coming|come|went) (down|away)", "not (getting|any) better",
-        "not improving", "no (better|improvement)", "still (there|the same|swollen|bruised|"
+        "not improving", "no (better|improvement)", "still (the same|swollen|bruised|"
         "sore|painful|hurts|hurting|red|itchy)", "(same as|no change)",
         "no (mejora|baja|se quita|se va)", "sigue (igual|hinchada|hinchado|doliendo)",
     ],

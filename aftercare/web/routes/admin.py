@@ -49,14 +49,15 @@ def create_user(request: Request, session: SessionDep, container: ContainerDep,
 def change_user(user_id: int, request: Request, session: SessionDep, container: ContainerDep,
                 user: AdminUser, role: FormText = "", disabled: FormText = "") -> Response:
     now = container.clock()
+    detail: dict[str, object] = {}
     try:
         if role:
             changed = users.change_role(session, user_id=user_id, role=role)
-            action, detail = "change_role", {"role": role}
+            action, detail["role"] = "change_role", role
         else:
             changed = users.set_disabled(session, user_id=user_id, disabled=disabled == "yes",
                                          now=now)
-            action, detail = ("disable_user" if disabled == "yes" else "enable_user"), {}
+            action = "disable_user" if disabled == "yes" else "enable_user"
     except users.UserError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse("/admin/users", status_code=303)

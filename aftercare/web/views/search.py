@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from aftercare.db.models import Message, Patient, Procedure, Reply
@@ -52,7 +52,7 @@ class Results:
 
 
 def search(session: Session, filters: Filters, *, clinic_zone: str) -> Results:
-    query: Select[tuple[Procedure]] = select(Procedure).join(Procedure.patient)
+    query = select(Procedure).join(Procedure.patient)
     q = filters.q.strip()
     if q:
         digits = re.sub(r"\D", "", q)
@@ -95,6 +95,8 @@ def _message_counts(session: Session, ids: list[int]) -> dict[int, tuple[int, in
             select(Message.procedure_id, Message.status, func.count())
             .where(Message.procedure_id.in_(ids), Message.audience == "patient")
             .group_by(Message.procedure_id, Message.status)):
+        if procedure_id is None:
+            continue
         slot = found.setdefault(procedure_id, [0, 0, 0])
         if status in ("sent", "delivered"):
             slot[0] += n

@@ -1,0 +1,1 @@
+"""Logs without PHI, request and task ids, Prometheus metrics, security headers."""

@@ -1,0 +1,35 @@
+"""`aftercare worker`, with one change: a lower Redis visibility timeout.
+
+The duplicates benchmark runs both designs with the same low visibility timeout (e.g. 10 s),
+so reminders lie further ahead than it. `aftercare.worker.configure` pins it at 3600 s;
+everything else (settings, tasks, pool) is the service's own.
+
+    python -m bench.ourworker --visibility-timeout 10 --pool=threads --concurrency=2
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aftercare.settings import Settings
+from aftercare.worker import configure
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--visibility-timeout", type=int, required=True)
+    parser.add_argument("--pool", default="threads")
+    parser.add_argument("--concurrency", default="2")
+    parser.add_argument("--loglevel", default="INFO")
+    args = parser.parse_args()
+    app = configure(Settings())
+    app.conf.broker_transport_options = {
+        **(app.conf.broker_transport_options or {}),
+        "visibility_timeout": args.visibility_timeout,
+    }
+    app.worker_main(["worker", f"--concurrency={args.concurrency}", f"--pool={args.pool}",
+                     f"--loglevel={args.loglevel}", "--without-gossip", "--without-mingle"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""py-spy, attached to a running process for one phase, and a summary of where time went.
+
+Sampling from outside (no code change in the service, ~1-3% of a core at 100 Hz). The raw
+collapsed stacks are kept under bench/results/profiles/ (open them with speedscope or
+flamegraph.pl); the summary ranks our own functions by inclusive time and the leaf
+(self) time by library area.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.report import RESULTS
+
+AREAS = (  # first match wins: where a sample's leaf frame lives
+    ("wait on the network (socket, ssl, select)", ("socket.py", "ssl.py", "selectors.py",
+                                                   "select", "recv", "sendall")),
+    ("psycopg (driver)", ("psycopg",)),
+    ("SQLAlchemy", ("sqlalchemy",)),
+    ("HTTP client (requests, urllib3, http.client)", ("requests", "urllib3", "http/client")),
+    ("twilio library", ("twilio",)),
+    ("Celery/kombu/redis", ("celery", "kombu", "redis", "billiard")),
+    ("FastAPI/Starlette/uvicorn/pydantic", ("fastapi", "starlette", "uvicorn", "pydantic",
+                                            "anyio", "h11", "httptools")),
+    ("aftercare", ("aftercare/",)),
+    ("logging", ("logging",)),
+)
+
+
+@dataclass
+class Profile:
+    name: str
+    path: Path
+    proc: subprocess.Popen[bytes] | None
+
+    def stop(self) -> dict[str, Any]:
+        if self.proc is None:
+            return {"error": "py-spy not installed (pip install '.[bench]')"}
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.path.exists():
+            return {"error": "py-spy wrote no samples"}
+        return summarise(self.path)
+
+
+def start(name: str, pid: int) -> Profile:
+    folder = RESULTS / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.txt"
+    path.unlink(missing_ok=True)
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        return Profile(name, path, None)
+    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "100", "--format",
+                             "raw", "--output", str(path), "--subprocesses", "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    return Profile(name, path, proc)
+
+
+def _frame(raw: str) -> tuple[str, str]:
+    """'function (path/to/file.py:123)' -> (function, path)."""
+    func, _, rest = raw.partition(" (")
+    return func.strip(), rest.rsplit(":", 1)[0]
+
+
+def summarise(path: Path, top: int = 14) -> dict[str, Any]:
+    inclusive: Counter[str] = Counter()
+    areas: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [_frame(f) for f in stack.split(";") if " (" in f]
+        if not frames:
+            continue
+        total += count
+        seen = set()
+        for func, file in frames:
+            if "aftercare/" in file:
+                key = f"{func} ({file.split('aftercare/', 1)[1]})"
+                if key not in seen:
+                    seen.add(key)
+                    inclusive[key] += count
+        leaf_func, leaf_file = frames[-1]
+        where = f"{leaf_file}:{leaf_func}"
+        areas[next((label for label, marks in AREAS if any(m in where for m in marks)),
+                   "other (interpreter, stdlib)")] += count
+
+    def share(n: int) -> float:
+        return round(100 * n / total, 1) if total else 0.0
+
+    return {
+        "samples": total, "raw": str(path.relative_to(RESULTS.parent.parent)),
+        "our_functions_inclusive_pct": {k: share(v) for k, v in inclusive.most_common(top)},
+        "self_time_by_area_pct": {k: share(v) for k, v in areas.most_common()},
+    }
+
+
+def describe(summary: dict[str, Any]) -> str:
+    if "error" in summary:
+        return f"  ({summary['error']})"
+    lines = [f"  {summary['samples']} samples; raw stacks: {summary['raw']}",
+             "  our functions, inclusive % of samples:"]
+    lines += [f"    {pct:5.1f}%  {name}" for name, pct in
+              summary["our_functions_inclusive_pct"].items()]
+    lines.append("  self time by area:")
+    lines += [f"    {pct:5.1f}%  {name}" for name, pct in summary["self_time_by_area_pct"].items()]
+    return "\n".join(lines)

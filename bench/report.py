@@ -1,0 +1,95 @@
+"""Figures: collected by each benchmark, printed as one table, written as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Figure:
+    bench: str
+    metric: str
+    value: float | int | str | None
+    unit: str = ""
+    goal: str = ""
+    ok: bool | None = None  # None: no goal, or not measurable in this run
+    naive: str = ""  # the naive design's figure, where there is one
+    note: str = ""
+
+
+@dataclass
+class Results:
+    mode: str
+    figures: list[Figure] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, bench: str, metric: str, value: float | int | str | None, unit: str = "",
+            **kwargs: Any) -> Figure:
+        figure = Figure(bench, metric, value, unit, **kwargs)
+        self.figures.append(figure)
+        return figure
+
+
+def _fmt(value: float | int | str | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return value
+
+
+def table(results: Results) -> str:
+    header = ("bench", "metric", "value", "goal", "ok", "naive design")
+    rows = [header]
+    for f in results.figures:
+        ok = {True: "yes", False: "NO", None: ""}[f.ok]
+        rows.append((f.bench, f.metric, f"{_fmt(f.value)} {f.unit}".strip(), f.goal, ok,
+                     f.naive))
+    for bench, error in results.errors.items():
+        rows.append((bench, "FAILED", error[:60], "", "NO", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    notes = [f"  [{f.bench}] {f.metric}: {f.note}" for f in results.figures if f.note]
+    return "\n".join(lines + (["", "notes:", *notes] if notes else []))
+
+
+def machine() -> dict[str, Any]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "commit": commit,
+            "load_average_at_start": os.getloadavg()}
+
+
+def write(results: Results, *, started: datetime, settings: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "mode": results.mode, "started": started.isoformat(),
+        "finished": datetime.now(UTC).isoformat(), "machine": machine(), "settings": settings,
+        "figures": [asdict(f) for f in results.figures], "details": results.details,
+        "errors": results.errors,
+    }
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{stamp}-{results.mode}.json"
+    text = json.dumps(payload, indent=2, default=str)
+    path.write_text(text)
+    latest = "latest.json" if results.mode == "full" else f"latest-{results.mode}.json"
+    (RESULTS / latest).write_text(text)
+    return path

@@ -1,0 +1,125 @@
+"""The runner: one scratch stack, the benchmarks in turn, a table and a JSON file at the end.
+
+Every process it starts is stopped in a `finally`, on success, failure, Ctrl-C or SIGTERM;
+the scratch database is dropped and the bench's Redis DB emptied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from bench import dispatch, memory, plan, review, webhooks
+from bench.progress import say
+from bench.report import Results, table, write
+from bench.stack import Stack
+
+
+@dataclass(frozen=True)
+class Sizes:
+    procedures: int = 10_000
+    plan_clients: int = 32
+    plan_timeout: float = 150.0
+    burst: int = 100_000
+    burst_timeout: float = 30.0
+    steady_rate: int = 500
+    steady_seconds: float = 30.0
+    steady_drain: float = 10.0
+    webhook_rates: tuple[int, ...] = (100, 250, 500, 750, 1000, 1500, 2000)
+    webhook_seconds: float = 5.0
+    read_seconds: float = 3.0
+    pending_ours: int = 1_000_000
+    pending_naive: int = 100_000
+    memory_watch: float = 20.0
+    naive_timeout: float = 120.0
+    duplicates: int = 500
+    visibility_timeout: int = 10
+    duplicates_lead: float = 25.0
+    replies: int = 1_000_000
+    review_requests: int = 200
+
+
+FULL = Sizes()
+QUICK = Sizes(procedures=1_000, plan_clients=16, plan_timeout=45.0, burst=10_000,
+              burst_timeout=8.0, steady_seconds=8.0, steady_drain=4.0,
+              webhook_rates=(100, 300, 600, 1000), webhook_seconds=2.0, read_seconds=1.0,
+              pending_ours=100_000, pending_naive=10_000, memory_watch=6.0,
+              naive_timeout=40.0, duplicates=100, duplicates_lead=15.0, replies=100_000,
+              review_requests=50)
+
+BENCHES = ("plan", "dispatch", "webhooks", "memory", "review")
+
+
+def _run(name: str, stack: Stack, results: Results, s: Sizes, profile: bool) -> None:
+    calls: dict[str, Callable[[], None]] = {
+        "plan": lambda: plan.run(stack, results, procedures=s.procedures,
+                                 clients=s.plan_clients, timeout=s.plan_timeout,
+                                 profile=profile),
+        "dispatch": lambda: dispatch.run(stack, results, s, profile=profile),
+        "webhooks": lambda: webhooks.run(stack, results, rates=s.webhook_rates,
+                                         seconds=s.webhook_seconds,
+                                         read_seconds=s.read_seconds),
+        "memory": lambda: memory.run(stack, results, s),
+        "review": lambda: review.run(stack, results, replies=s.replies,
+                                     requests=s.review_requests),
+    }
+    calls[name]()
+
+
+def _stop_on_sigterm(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a minute or two")
+    parser.add_argument("--only", action="append", choices=BENCHES, metavar="NAME",
+                        help=f"run only these (repeatable): {', '.join(BENCHES)}")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the worker and API during plan and dispatch")
+    parser.add_argument("--redis-db", type=int, default=11,
+                        help="the bench's own Redis DB number (emptied) [11]")
+    parser.add_argument("--pool", default="threads", choices=("threads", "prefork", "solo"))
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--keep-logs", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    names = [n for n in BENCHES if not args.only or n in args.only]
+    results = Results(mode="quick" if args.quick else "full")
+    started, clock = datetime.now(UTC), time.monotonic()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stack = Stack(redis_db=args.redis_db, pool=args.pool, concurrency=args.concurrency)
+    failed = False
+    try:
+        say(f"scratch database {stack.db_name}, Redis {stack.redis_url}, queue {stack.queue}")
+        stack.open()
+        for name in names:
+            say(f"== {name} ==")
+            try:
+                _run(name, stack, results, sizes, args.profile)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:
+                failed = True
+                results.errors[name] = f"{type(exc).__name__}: {exc}"
+                say(f"{name} failed:\n{traceback.format_exc()}")
+            finally:
+                stack.processes.stop_all()  # nothing carries over into the next benchmark
+    except KeyboardInterrupt:
+        failed = True
+        say("interrupted: stopping every process")
+    finally:
+        stack.close(keep_logs=args.keep_logs or failed)
+    settings = {"sizes": asdict(sizes), "pool": args.pool, "concurrency": args.concurrency,
+                "benches": names, "profile": args.profile,
+                "seconds": round(time.monotonic() - clock, 1)}
+    path = write(results, started=started, settings=settings)
+    print(table(results))
+    print(f"\n{results.mode} run in {settings['seconds']:.0f}s; figures in {path}")
+    sys.exit(1 if failed else 0)
