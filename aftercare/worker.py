@@ -208,8 +208,11 @@ def _setup_logging(loglevel: object = None, **_: object) -> None:
     from aftercare.observability.logs import setup_logging
 
     settings = _state.get("settings")
-    if isinstance(settings, Settings):
-        setup_logging(settings, level=str(loglevel) if isinstance(loglevel, str) else None)
+    if not isinstance(settings, Settings):  # `celery -A aftercare.worker ...` (e.g. Flower)
+        settings = Settings()
+    # Celery passes the --loglevel it parsed, as a number.
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+    setup_logging(settings, level=level if isinstance(level, str) else None)
 
 
 @signals.task_prerun.connect

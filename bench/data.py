@@ -34,10 +34,14 @@ def add_patients(stack: Stack, count: int, *, tag: str) -> None:
 
 
 def add_due_sms(stack: Stack, count: int, *, tag: str, first_due: datetime,
-                spacing_seconds: float = 0.0, patients_tag: str) -> None:
+                spacing_seconds: float = 0.0, patients_tag: str, analyze: bool = True) -> None:
     """`count` planned SMS rows, due from `first_due` on, one every `spacing_seconds` (0: all
     at once), spread over the procedures of `patients_tag`; each body is unique (the stand-in
-    counts sends per (to, body), which is how duplicates show)."""
+    counts sends per (to, body), which is how duplicates show).
+
+    With `analyze`, planner statistics are refreshed in the same transaction (ANALYZE counts
+    its own transaction's rows), as autovacuum would have done in the days between planning
+    and the due time. Without it, see `claim_overreach` in dispatch.py."""
     with stack.db.begin() as conn:
         conn.execute(text("""
             WITH p AS (
@@ -58,6 +62,8 @@ def add_due_sms(stack: Stack, count: int, *, tag: str, first_due: datetime,
                        + (g - 1) * :spacing * interval '1 second' AS due) d"""),
             {"tag": tag, "ptag": patients_tag, "count": count, "first": first_due,
              "spacing": spacing_seconds, "body": SMS_TEXT})
+        if analyze:
+            conn.execute(text("ANALYZE messages"))
 
 
 def clear_messages(stack: Stack) -> None:

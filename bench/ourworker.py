@@ -1,4 +1,5 @@
-"""`aftercare worker`, with one change: a lower Redis visibility timeout.
+"""`aftercare worker`, with one change: a lower Redis visibility timeout (and the same fast
+redelivery sweep as the naive worker, bench.naive.transport_options).
 
 The duplicates benchmark runs both designs with the same low visibility timeout (e.g. 10 s),
 so reminders lie further ahead than it. `aftercare.worker.configure` pins it at 3600 s;
@@ -13,6 +14,7 @@ import argparse
 
 from aftercare.settings import Settings
 from aftercare.worker import configure
+from bench.naive import transport_options
 
 
 def main() -> None:
@@ -25,7 +27,7 @@ def main() -> None:
     app = configure(Settings())
     app.conf.broker_transport_options = {
         **(app.conf.broker_transport_options or {}),
-        "visibility_timeout": args.visibility_timeout,
+        **transport_options(args.visibility_timeout),  # the same as the naive worker's
     }
     app.worker_main(["worker", f"--concurrency={args.concurrency}", f"--pool={args.pool}",
                      f"--loglevel={args.loglevel}", "--without-gossip", "--without-mingle"])

@@ -19,14 +19,19 @@ from typing import Any
 
 from bench.report import RESULTS
 
-AREAS = (  # first match wins: where a sample's leaf frame lives
-    ("wait on the network (socket, ssl, select)", ("socket.py", "ssl.py", "selectors.py",
-                                                   "select", "recv", "sendall")),
-    ("psycopg (driver)", ("psycopg",)),
+AREAS = (  # first match wins, on "file:function" of a sample's leaf frame
+    ("waiting on PostgreSQL (psycopg round trips)", (
+        "Connection.wait", "_send_query_prepared", "_execute_send", "_exec_command",
+        "_check_intrans_gen", "_maybe_prepare_gen")),
+    ("waiting on Redis (enqueue, broker)", ("redis/connection.py", "redis/_parsers")),
+    ("waiting on the provider (HTTP to Twilio)", ("socket.py", "ssl.py", "http/client.py")),
+    ("idle (event loop, pool threads)", ("Condition.wait", "Runner.run", "thread.py:_worker",
+                                         "selectors.py", "eventio.py", "Event.wait")),
+    ("psycopg (driver CPU)", ("psycopg",)),
     ("SQLAlchemy", ("sqlalchemy",)),
-    ("HTTP client (requests, urllib3, http.client)", ("requests", "urllib3", "http/client")),
+    ("HTTP client (requests, urllib3)", ("requests", "urllib3")),
     ("twilio library", ("twilio",)),
-    ("Celery/kombu/redis", ("celery", "kombu", "redis", "billiard")),
+    ("Celery/kombu", ("celery", "kombu", "billiard")),
     ("FastAPI/Starlette/uvicorn/pydantic", ("fastapi", "starlette", "uvicorn", "pydantic",
                                             "anyio", "h11", "httptools")),
     ("aftercare", ("aftercare/",)),
@@ -105,7 +110,7 @@ def summarise(path: Path, top: int = 14) -> dict[str, Any]:
         return round(100 * n / total, 1) if total else 0.0
 
     return {
-        "samples": total, "raw": str(path.relative_to(RESULTS.parent.parent)),
+        "samples": total, "raw": str(path.resolve().relative_to(RESULTS.parent.parent)),
         "our_functions_inclusive_pct": {k: share(v) for k, v in inclusive.most_common(top)},
         "self_time_by_area_pct": {k: share(v) for k, v in areas.most_common()},
     }

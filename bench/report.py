@@ -78,7 +78,10 @@ def machine() -> dict[str, Any]:
             "load_average_at_start": os.getloadavg()}
 
 
-def write(results: Results, *, started: datetime, settings: dict[str, Any]) -> Path:
+def write(results: Results, *, started: datetime, settings: dict[str, Any], complete: bool
+          ) -> Path:
+    """A timestamped file always; latest.json (full) or latest-quick.json only for a run of
+    every benchmark, so `--only` never replaces the figures BENCHMARKS.md quotes."""
     RESULTS.mkdir(exist_ok=True)
     payload = {
         "mode": results.mode, "started": started.isoformat(),
@@ -87,9 +90,11 @@ def write(results: Results, *, started: datetime, settings: dict[str, Any]) -> P
         "errors": results.errors,
     }
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"{stamp}-{results.mode}.json"
+    only = "" if complete else "-" + "-".join(settings.get("benches", []))
+    path = RESULTS / f"{stamp}-{results.mode}{only}.json"
     text = json.dumps(payload, indent=2, default=str)
     path.write_text(text)
-    latest = "latest.json" if results.mode == "full" else f"latest-{results.mode}.json"
-    (RESULTS / latest).write_text(text)
+    if complete:
+        latest = "latest.json" if results.mode == "full" else f"latest-{results.mode}.json"
+        (RESULTS / latest).write_text(text)
     return path

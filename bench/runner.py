@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from bench import dispatch, memory, plan, review, webhooks
+from bench import dispatch, memory, plan, review, roundtrips, webhooks
 from bench.progress import say
 from bench.report import Results, table, write
 from bench.stack import Stack
@@ -31,7 +31,7 @@ class Sizes:
     steady_rate: int = 500
     steady_seconds: float = 30.0
     steady_drain: float = 10.0
-    webhook_rates: tuple[int, ...] = (100, 250, 500, 750, 1000, 1500, 2000)
+    webhook_rates: tuple[int, ...] = (25, 50, 100, 200, 400, 700, 1000, 1500, 2000)
     webhook_seconds: float = 5.0
     read_seconds: float = 3.0
     pending_ours: int = 1_000_000
@@ -46,18 +46,19 @@ class Sizes:
 
 
 FULL = Sizes()
-QUICK = Sizes(procedures=1_000, plan_clients=16, plan_timeout=45.0, burst=10_000,
-              burst_timeout=8.0, steady_seconds=8.0, steady_drain=4.0,
-              webhook_rates=(100, 300, 600, 1000), webhook_seconds=2.0, read_seconds=1.0,
-              pending_ours=100_000, pending_naive=10_000, memory_watch=6.0,
-              naive_timeout=40.0, duplicates=100, duplicates_lead=15.0, replies=100_000,
-              review_requests=50)
+QUICK = Sizes(procedures=500, plan_clients=16, plan_timeout=30.0, burst=10_000,
+              burst_timeout=6.0, steady_seconds=5.0, steady_drain=2.0,
+              webhook_rates=(25, 50, 100, 300, 1000), webhook_seconds=2.0, read_seconds=1.0,
+              pending_ours=100_000, pending_naive=10_000, memory_watch=4.0,
+              naive_timeout=30.0, duplicates=100, visibility_timeout=5, duplicates_lead=8.0,
+              replies=100_000, review_requests=50)
 
-BENCHES = ("plan", "dispatch", "webhooks", "memory", "review")
+BENCHES = ("roundtrips", "plan", "dispatch", "webhooks", "memory", "review")
 
 
 def _run(name: str, stack: Stack, results: Results, s: Sizes, profile: bool) -> None:
     calls: dict[str, Callable[[], None]] = {
+        "roundtrips": lambda: roundtrips.run(stack, results),
         "plan": lambda: plan.run(stack, results, procedures=s.procedures,
                                  clients=s.plan_clients, timeout=s.plan_timeout,
                                  profile=profile),
@@ -119,7 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = {"sizes": asdict(sizes), "pool": args.pool, "concurrency": args.concurrency,
                 "benches": names, "profile": args.profile,
                 "seconds": round(time.monotonic() - clock, 1)}
-    path = write(results, started=started, settings=settings)
+    path = write(results, started=started, settings=settings,
+                 complete=names == list(BENCHES) and not failed)
     print(table(results))
     print(f"\n{results.mode} run in {settings['seconds']:.0f}s; figures in {path}")
     sys.exit(1 if failed else 0)

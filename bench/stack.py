@@ -11,6 +11,7 @@ Traffic stays on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -129,10 +130,8 @@ class Processes:
 
     @staticmethod
     def _signal(proc: Proc, sig: signal.Signals) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)  # the group id is the child's pid (start_new_session)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float, what: str,
@@ -187,10 +186,8 @@ class Stack:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
         finally:
             self._admin.dispose()
-            try:
+            with contextlib.suppress(redis.RedisError):
                 self.redis.flushdb()
-            except redis.RedisError:
-                pass
             if keep_logs:
                 say(f"logs kept in {self.workdir}")
             else:
@@ -218,6 +215,9 @@ class Stack:
             "AFTERCARE_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "AFTERCARE_TWILIO_FROM_NUMBER": FROM_NUMBER,
             "AFTERCARE_EMAIL_CHANNEL": "console",
+            # Our pipeline's own capacity: no per-sender pacing (Twilio's 1 SMS/s for one
+            # long code is a provider limit, met with a Messaging Service's number pool).
+            "AFTERCARE_SMS_RATE_PER_SECOND": "0",
         })
         if self.standin_url:
             env["AFTERCARE_SMS_CHANNEL"] = "twilio"

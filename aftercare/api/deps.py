@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,10 @@ def get_session(container: ContainerDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# A row id in a path: PostgreSQL's integer ids stop at 2**31 - 1, and a larger number would
+# reach the driver and fail there (a 500) instead of being refused here (a 422).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -66,7 +66,8 @@ class RecipientOptedOut(PermanentError):
 class Lookup:
     """What a provider knows about a send that may or may not have happened."""
 
-    outcome: Literal["found", "not_found", "unknown"]
+    # unknown: the provider cannot be asked (SMTP); unavailable: asking failed this time.
+    outcome: Literal["found", "not_found", "unknown", "unavailable"]
     provider_id: str | None = None
     provider_status: str | None = None
 

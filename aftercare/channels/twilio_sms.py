@@ -114,10 +114,10 @@ class TwilioSMS:
         since = message.claimed_at - timedelta(minutes=2)
         try:
             candidates = self.client.messages.list(
-                to=message.to, date_sent_after=since, limit=50, **by_sender
+                to=message.to, date_sent_after=since, limit=1000, page_size=200, **by_sender
             )
         except (TwilioException, requests.RequestException):
-            return Lookup("unknown")
+            return Lookup("unavailable")  # ask again on the next pass
         for m in candidates:
             if self.messaging_service_sid and m.messaging_service_sid != self.messaging_service_sid:
                 continue

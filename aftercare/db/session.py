@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
+    # A failed statement's exception quotes its parameters (message bodies, phones, names)
+    # and ends up in logs: keep them out of the exception text.
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs

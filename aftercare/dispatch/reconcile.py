@@ -18,6 +18,9 @@ from aftercare.dispatch.send import DispatchPolicy, outgoing_for
 
 log = logging.getLogger(__name__)
 
+# A send whose fate the provider still cannot tell after this long is reported, not kept.
+GIVE_UP_AFTER = timedelta(hours=24)
+
 
 def reconcile_stuck(
     *, sessions: sessionmaker[Session], channels: Mapping[str, SendChannel],
@@ -25,7 +28,7 @@ def reconcile_stuck(
 ) -> dict[str, int]:
     now = clock()
     cutoff = now - timedelta(seconds=policy.sending_timeout_seconds)
-    counts = {"found": 0, "not_found": 0, "unknown": 0}
+    counts = {"found": 0, "not_found": 0, "unknown": 0, "unavailable": 0}
     with transaction(sessions) as session:
         ids = claim_stuck(session, older_than=cutoff, now=now, limit=policy.batch_size)
     for message_id in ids:
@@ -39,6 +42,11 @@ def reconcile_stuck(
         channel = channels[outgoing.channel]
         lookup = channel.lookup(outgoing)
         counts[lookup.outcome] += 1
+        if lookup.outcome == "unavailable" and now - outgoing.claimed_at < GIVE_UP_AFTER:  # type: ignore[operator]
+            # The provider could not be asked just now: claim_stuck re-stamped the row, so
+            # the next pass (after the sending timeout) asks again.
+            log.warning("message %s: provider lookup failed; asking again later", message_id)
+            continue
         with transaction(sessions) as session:
             stmt = update(Message).where(Message.id == message_id,
                                          Message.status == "sending",
@@ -56,6 +64,8 @@ def reconcile_stuck(
                 values = {"status": "failed",
                           "reason": "interrupted mid-send and the provider cannot say whether "
                                     "it went; not resent to avoid a duplicate"}
+                log.error("message %s: delivery unknown after an interrupted send; staff "
+                          "should check with the patient", message_id)
             session.execute(stmt.values(**values),
                             execution_options={"synchronize_session": False})
         log.info("reconciled message %s: %s", message_id, lookup.outcome)

@@ -50,6 +50,12 @@ class PhiFilter(logging.Filter):
     Attached to the handler, so it sees every record that reaches it, from any logger."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) \
+                and len(record.args) == 5:
+            # (client, method, path?query, http version, status): a search box's query
+            # string holds what staff typed (a patient's name); keep the path only.
+            client, method, path, version, status = record.args
+            record.args = (client, method, str(path).split("?", 1)[0], version, status)
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: keep the template, drop the args

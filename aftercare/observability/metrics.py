@@ -98,7 +98,8 @@ class OutboxCollector(Collector):
             recent = session.execute(
                 select(Message.channel, Message.due_at, Message.sent_at)
                 .where(Message.sent_at >= now - self.lateness_window)).all()
-        return [messages, due, replies, _lateness(recent, self.lateness_window)]
+        rows = [(c, due_at, sent_at) for c, due_at, sent_at in recent if sent_at is not None]
+        return [messages, due, replies, _lateness(rows, self.lateness_window)]
 
 
 def _lateness(rows: list[tuple[str, datetime, datetime]], window: timedelta

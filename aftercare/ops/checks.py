@@ -52,8 +52,13 @@ def migrations(engine: Engine) -> str | None:
 def broker(settings: Settings) -> str | None:
     url = settings.broker_url
     if url.startswith("filesystem://"):
-        folder = settings.broker_folder
-        return None if folder.is_dir() else f"broker folder {folder} does not exist"
+        # The embedded broker is a folder the service creates at start; it must be writable.
+        folder = settings.broker_folder / "in"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"cannot create the broker folder {folder}: {exc.strerror}"
+        return None
     if url.startswith("memory://"):
         return None
     from kombu import Connection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from aftercare.api.deps import ContainerDep, SessionDep, StaffDep
+from aftercare.api.deps import ContainerDep, RowId, SessionDep, StaffDep
 from aftercare.api.errors import invalid
 from aftercare.procedures import service
 from aftercare.procedures.errors import InvalidRequest
@@ -40,12 +40,12 @@ def log_procedure(body: ProcedureIn, session: SessionDep, container: ContainerDe
 
 
 @router.get("/{procedure_id}", response_model=ProcedureOut)
-def get_procedure(procedure_id: int, session: SessionDep, _: StaffDep) -> ProcedureOut:
+def get_procedure(procedure_id: RowId, session: SessionDep, _: StaffDep) -> ProcedureOut:
     return service.describe(service.get_procedure(session, procedure_id))
 
 
 @router.patch("/{procedure_id}", response_model=ProcedureOut)
-def reschedule(procedure_id: int, body: ProcedurePatch, session: SessionDep,
+def reschedule(procedure_id: RowId, body: ProcedurePatch, session: SessionDep,
                container: ContainerDep, _: StaffDep) -> ProcedureOut:
     try:
         procedure = service.reschedule(
@@ -59,7 +59,7 @@ def reschedule(procedure_id: int, body: ProcedurePatch, session: SessionDep,
 
 
 @router.post("/{procedure_id}/cancel", response_model=ProcedureOut)
-def cancel(procedure_id: int, session: SessionDep, _: StaffDep,
+def cancel(procedure_id: RowId, session: SessionDep, _: StaffDep,
            body: CancelIn | None = None) -> ProcedureOut:
     procedure = service.cancel(session, procedure_id=procedure_id,
                                reason=(body or CancelIn()).reason)

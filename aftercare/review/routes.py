@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from aftercare.api.deps import ClinicianDep, ContainerDep, SessionDep
+from aftercare.api.deps import ClinicianDep, ContainerDep, RowId, SessionDep
 from aftercare.api.errors import invalid
 from aftercare.db.models import AuditEvent, Reply
 from aftercare.procedures.errors import InvalidRequest
@@ -78,7 +78,7 @@ def review_queue(session: SessionDep, _: ClinicianDep,
                  status: Literal["open"] = "open",
                  triage: Literal["urgent", "review", "routine"] | None = None,
                  limit: int = Query(default=50, ge=1, le=200),
-                 offset: int = Query(default=0, ge=0)) -> ReviewPage:
+                 offset: int = Query(default=0, ge=0, le=2**31 - 1)) -> ReviewPage:
     items = service.open_queue(session, triage=triage, limit=limit + 1, offset=offset)
     more = len(items) > limit
     return ReviewPage(items=[_out(i.reply) for i in items[:limit]], limit=limit, offset=offset,
@@ -86,7 +86,7 @@ def review_queue(session: SessionDep, _: ClinicianDep,
 
 
 @router.get("/api/replies/{reply_id}", response_model=ReplyOut)
-def get_reply(reply_id: int, session: SessionDep, who: ClinicianDep) -> ReplyOut:
+def get_reply(reply_id: RowId, session: SessionDep, who: ClinicianDep) -> ReplyOut:
     reply = service.get_reply(session, reply_id)
     session.add(AuditEvent(actor=f"token:{who.name}", action="view_reply",
                            subject=f"reply:{reply_id}"))
@@ -94,7 +94,7 @@ def get_reply(reply_id: int, session: SessionDep, who: ClinicianDep) -> ReplyOut
 
 
 @router.post("/api/replies/{reply_id}/review", response_model=ReviewOut, status_code=201)
-def review_reply(reply_id: int, body: ReviewIn, session: SessionDep, container: ContainerDep,
+def review_reply(reply_id: RowId, body: ReviewIn, session: SessionDep, container: ContainerDep,
                  who: ClinicianDep) -> ReviewOut:
     try:
         review = service.record_review(session, reply_id=reply_id, reviewer=f"token:{who.name}",

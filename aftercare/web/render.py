@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
@@ -23,6 +24,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env = templates.env
     env.filters["local"] = local_time
     env.filters["local_date"] = local_date
+    env.filters["phone"] = readable_phone
+    env.filters["waited"] = waited
     env.globals.update(clinic_name=settings.clinic_name, clinic_zone=settings.clinic_timezone,
                        patient_phone_enabled=settings.patient_phone_enabled,
                        csrf_field=CSRF_FIELD)
@@ -50,6 +53,30 @@ def local_date(value: datetime | None, zone: str | None = None) -> str:
         return ""
     local = value.astimezone(zone_or_utc(zone))
     return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+def readable_phone(e164: str | None) -> str:
+    """'+1 212-555-0142' for '+12125550142'; anything unparseable as it is."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def waited(since: datetime, now: datetime) -> str:
+    """How long something has waited, as a person says it: '4 min', '2 h 5 min', '3 days'."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
+    return f"{minutes // (24 * 60)} days"
 
 
 def flash(request: Request, text: str, kind: str = "ok") -> None:

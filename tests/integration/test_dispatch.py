@@ -197,7 +197,8 @@ def test_uncertain_send_waits_for_reconciliation(container: Container) -> None:
 
 @pytest.mark.parametrize(
     ("outcome", "expected"),
-    [("found", "sent"), ("not_found", "planned"), ("unknown", "failed")],
+    [("found", "sent"), ("not_found", "planned"), ("unknown", "failed"),
+     ("unavailable", "sending")],  # the lookup itself failed: ask again next pass
 )
 def test_reconcile_stuck_sending(container: Container, outcome: str, expected: str) -> None:
     [message_id] = add_due_messages(container.sessions, count=1, due_at=NOW)
@@ -215,7 +216,7 @@ def test_reconcile_stuck_sending(container: Container, outcome: str, expected: s
     policy = DispatchPolicy(sending_timeout_seconds=300)
     counts = reconcile_stuck(sessions=container.sessions, channels=container.channels,
                              policy=policy, clock=container.clock)
-    assert counts == {"found": 0, "not_found": 0, "unknown": 0}  # not stuck long enough yet
+    assert not any(counts.values())  # not stuck long enough yet
     container.clock.now = NOW + timedelta(minutes=6)  # type: ignore[attr-defined]
     counts = reconcile_stuck(sessions=container.sessions, channels=container.channels,
                              policy=policy, clock=container.clock)

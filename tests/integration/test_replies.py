@@ -273,7 +273,8 @@ def test_urgent_reply_sends_safety_sms_and_alerts(client: TestClient,
 def test_unreviewed_urgent_reply_escalates_then_reaches_backup(client: TestClient,
                                                                container: Container) -> None:
     log_and_plan(client, container)
-    post_signed(client, "/webhooks/twilio/sms", inbound_fields(PHONE, "chest pain and cant breathe"))
+    post_signed(client, "/webhooks/twilio/sms",
+                inbound_fields(PHONE, "chest pain and cant breathe"))
     process_all(container)
     clock = container.clock
     assert isinstance(clock, FrozenClock)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fastapi.routing import APIRoute
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 
 from aftercare.bootstrap import Container
+from aftercare.cli import main
 from aftercare.db.models import ApiToken, Procedure, Review, User
 from aftercare.web.routes import (
     admin,
@@ -248,3 +252,29 @@ def test_the_patient_phone_is_404_when_switched_off(
     assert web.client.get("/phone").status_code == 404
     assert web.client.get("/phone/1").status_code == 404
     assert 'href="/phone"' not in web.client.get("/procedures").text
+
+
+def test_users_create_prompts_for_the_password_twice_hidden(db_url: str, tmp_path: Path
+                                                            ) -> None:
+    env = {"AFTERCARE_DATABASE_URL": db_url, "AFTERCARE_VAR_DIR": str(tmp_path / "var")}
+    runner = CliRunner()
+    args = ["users", "create", "--email", "Doc@Example.org", "--role", "clinician",
+            "--name", "Dr. Okafor"]
+    mismatch = runner.invoke(main, args, input=f"{PASSWORD}\nsomething else\n"
+                             f"{PASSWORD}\n{PASSWORD}\n", env=env)
+    assert mismatch.exit_code == 0, mismatch.output
+    assert "do not match" in mismatch.output
+    assert PASSWORD not in mismatch.output  # hidden input is not echoed
+    assert "created clinician doc@example.org" in mismatch.output
+    again = runner.invoke(main, args, input=f"{PASSWORD}\n{PASSWORD}\n", env=env)
+    assert again.exit_code == 1 and "already exists" in again.output
+    weak = runner.invoke(main, [*args[:3], "x@example.org", *args[4:]],
+                         input="short\nshort\n", env=env)
+    assert weak.exit_code == 1 and "at least 10" in weak.output
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        user = session.scalars(select(User)).one()
+        assert (user.email, user.role, user.name) == ("doc@example.org", "clinician",
+                                                      "Dr. Okafor")
+        assert user.password_hash.startswith("$argon2id$")
+    engine.dispose()

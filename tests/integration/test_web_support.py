@@ -32,6 +32,9 @@ class Web:
         page = self.client.get(path)
         found = TOKEN.search(page.text)
         assert found, f"no CSRF token on {path}: {page.status_code}"
+        # Every form on the page carries the same, non-empty token.
+        assert set(TOKEN.findall(page.text)) == {found.group(1)}, path
+        assert 'name="csrf_token" value=""' not in page.text, path
         return found.group(1)
 
     def login(self, email: str, password: str = PASSWORD) -> httpx.Response:

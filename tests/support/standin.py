@@ -27,6 +27,7 @@ import argparse
 import base64
 import json
 import re
+import sys
 import threading
 import time
 import uuid
@@ -209,7 +210,8 @@ class Handler(BaseHTTPRequestHandler):
             "date_created": _twilio_date(now), "date_updated": _twilio_date(now),
             "date_sent": _twilio_date(now),
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
-            "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"},
+            "subresource_uris": {
+                "media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"},
             "_sent_at": now.timestamp(), "_status_callback": form.get("StatusCallback", [""])[0],
         }
         with self.server.state.lock:
@@ -283,6 +285,11 @@ class StandinServer(ThreadingHTTPServer):
     def __init__(self, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), Handler)  # loopback only, always
         self.state = State()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A worker killed mid-request resets its connection: expected here, not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass

@@ -22,6 +22,16 @@ MODIFIERS = PatternSet(modifier_entries(), MACROS)
 SIDES = PatternSet(((label, spec, frozenset()) for label, spec in SIDE_PHRASES), MACROS)
 
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
+# Red flags: a negation reaches them across a clause boundary only as part of a list.
+GUARDED = frozenset({"breathing_difficulty", "chest_pain", "coughing_blood", "neuro_deficit",
+                     "allergic_reaction", "!faint"})
+LEG_WORDS = frozenset(w for w, loc in LOCATIONS.items() if loc not in {"arm", "hand", "face",
+                                                                       "chest",
+                                                                       "injection_site"})
+_PLACE_PREPS = frozenset({"on", "in", "at", "around", "near", "along", "down", "across", "over",
+                          "under", "behind", "of", "inside", "en", "de", "del"})
+_PLACE_FILLERS = frozenset({"my", "the", "her", "his", "mi", "la", "el", "los", "las", "left",
+                            "right", "lower", "upper", "inner", "outer", "back", "front", "both"})
 QUALIFIER_CODES = {
     "q:nonstop": {"bleeding"}, "q:ongoing": {"bleeding"}, "q:extreme": {"swelling"},
     "q:asym": {"swelling"},
@@ -41,7 +51,8 @@ _LESS_AFTER = (("as", "much"), ("as", "bad"), ("as", "often"), ("so", "much"), (
                ("as", "badly"), ("tanto",))
 _SCALE_RE = re.compile(r" (\d{1,2}) (?:/|out of|de|over|of) 10 ")
 _SCALE_WORD_RE = re.compile(
-    r" (?:pain|dolor|hurts|level|score|rating|rate it|it is a|its a|about a|like a)"
+    r" (?:pain|dolor|hurts|level|score|rating|rate it|it is a|its a|about a|like a|como un"
+    r"|como una|como en)"
     r"(?: (?:is|was|at|of|about|around|like|a|es|de|level|score|now|today|maybe))* "
     r"(\d{1,2}) (?!(?:days?|hours?|weeks?|minutes?|mins?|am|pm|dias|horas|semanas|times|x) )"
 )
@@ -79,7 +90,7 @@ class Analysis:
 
 def _status(labels: frozenset[str]) -> str:
     for label, status in (("other", "other"), ("hypo", "hypothetical"), ("neg", "negated"),
-                          ("resolved", "resolved")):
+                          ("hist", "historical"), ("resolved", "resolved")):
         if label in labels:
             return status
     return "present"
@@ -105,12 +116,26 @@ def _question_sentences(tokens: tuple[str, ...], sents: context.Sentences) -> se
             # "Swelling? a little" echoes a question, it does not ask one
             if words[0] in INTERROGATIVES or tokens[e - 1] == "?" and not _echo(tokens, s, e):
                 asked.add(k)
-        elif len(words) > 2 and (words[0] in WH_WORDS or (
+        elif (len(words) > 2 and (words[0] in WH_WORDS or (
                 words[0] in INTERROGATIVES and words[1] in {"i", "you", "it", "we", "my", "the",
                                                             "this", "that", "there", "someone",
-                                                            "somebody", "he", "she", "yo"})):
+                                                            "somebody", "he", "she", "yo"}))
+              ) or _asks_after_comma(tokens[s:e]):
             asked.add(k)
     return asked
+
+
+_AUX = frozenset({"can", "could", "should", "is", "are", "do", "does", "did", "will", "would",
+                  "may", "am"})
+_ASKED_SUBJECTS = frozenset({"i", "you", "it", "that", "this", "there", "we", "my", "these"})
+
+
+def _asks_after_comma(sent: tuple[str, ...]) -> bool:
+    """'sister in law got DVT, does that mean i'm at risk': a question with no '?'."""
+    for i, tok in enumerate(sent[:-2]):
+        if tok == "," and sent[i + 1] in _AUX and sent[i + 2] in _ASKED_SUBJECTS:
+            return True
+    return False
 
 
 def _echo(tokens: tuple[str, ...], s: int, e: int) -> bool:
@@ -133,22 +158,33 @@ def _asked_mention(tokens: tuple[str, ...], start: int, sent: tuple[int, int]) -
 
 def analyse(norm: Normalised) -> Analysis:
     tokens = norm.tokens
-    concept_matches = select_longest(CONCEPTS.find(norm.text, tokens, norm.offsets))
+    raw = _drop_attached_places(CONCEPTS.find(norm.text, tokens, norm.offsets), tokens)
+    concept_matches = select_longest(raw)
     concept_matches = [m for m in concept_matches if m.label != "-"]
     spans = [(m.start, m.end) for m in concept_matches]
     triggers = context.select_triggers(TRIGGERS.find(norm.text, tokens, norm.offsets), spans)
-    labels = context.assign(tokens, spans, triggers)
+    guarded = frozenset(k for k, m in enumerate(concept_matches) if m.label in GUARDED)
+    labels = context.assign(tokens, spans, triggers, guarded)
     sents = context.split_sentences(tokens)
     asked_sents = _question_sentences(tokens, sents)
     segs = _segments(tokens)
-    modifiers = select_longest(MODIFIERS.find(norm.text, tokens, norm.offsets))
-    qualifiers = [m for m in MODIFIERS.find(norm.text, tokens, norm.offsets)
-                  if m.label.startswith("q:")]
+    all_modifiers = MODIFIERS.find(norm.text, tokens, norm.offsets)
+    modifiers = select_longest(all_modifiers)
+    qualifiers = [m for m in all_modifiers if m.label.startswith("q:") and not (
+        # "no para de picar" is about the itch; "no para de sangrar" / "no para" stay
+        m.label == "q:nonstop" and m.end + 1 < len(tokens) and tokens[m.end] == "de"
+        and tokens[m.end + 1] != "sangrar")]
     findings = []
     for m, lab in zip(concept_matches, labels, strict=True):
+        if m.label == "~":
+            continue  # a symptom word with no code: it only shapes negation lists
         sent_no = sents.sentence_of[m.start]
         asked = sent_no in asked_sents and _asked_mention(tokens, m.start, sents.bounds[sent_no])
         status = _status(lab)
+        if m.label == "!worried" and status == "other":
+            status = "present"  # the one texting is the one worried: "my sister had one, scared"
+        if status == "historical" and m.label in GUARDED:
+            status = "present"  # "chest pain like I had years ago": escalate, do not file away
         finding = _with_modifiers(m, status, modifiers, qualifiers, concept_matches, segs, sents,
                                   asked)
         if status == "negated" and any(tuple(tokens[m.end:m.end + len(p)]) == p
@@ -167,6 +203,24 @@ def analyse(norm: Normalised) -> Analysis:
     side = _side(norm) if present_sents else None
     return Analysis(tokens, tuple(findings), scale, temperature, tuple(locations), side,
                     len(asked_sents), sents)
+
+
+def _drop_attached_places(raw: list[Match], tokens: tuple[str, ...]) -> list[Match]:
+    """'the bruise on my leg is huge': the leg names where the bruise is; what is huge is the
+    bruise, so a swelling reading that starts at that leg word is dropped."""
+    ends = {m.end for m in raw if m.label != "-" and not m.label.startswith("!")}
+    if not ends:
+        return raw
+    keep: list[Match] = []
+    for m in raw:
+        if m.label == "swelling" and tokens[m.start] in LEG_WORDS:
+            i = m.start - 1
+            while i >= 0 and tokens[i] in _PLACE_FILLERS:
+                i -= 1
+            if i >= 0 and tokens[i] in _PLACE_PREPS and i in ends:
+                continue
+        keep.append(m)
+    return keep
 
 
 def _with_modifiers(m: Match, status: str, modifiers: list[Match], qualifiers: list[Match],

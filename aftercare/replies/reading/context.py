@@ -58,9 +58,12 @@ FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "yo", "mi", "mis", 
 REPORTING = frozenset({"says", "said", "say", "thinks", "think", "thought", "noticed",
                        "notices", "told", "tells", "asked", "saw", "sees", "mentioned",
                        "dice", "dijo", "cree", "piensa", "noto", "vio"})
+THIRD_PERSON = frozenset({"her", "his", "she", "he", "they", "their", "hers", "him", "them",
+                          "ella", "el", "su", "sus"})
+OWN = frozenset({"my", "mi", "mis", "this", "these", "esta", "este", "estos", "estas"})
 MAX_SCOPE = 24
 
-PRE = frozenset({"neg", "resolved", "hypo", "other", "possible"})
+PRE = frozenset({"neg", "resolved", "hypo", "other", "possible", "hist"})
 POST = frozenset({"neg_post", "resolved_post"})
 
 
@@ -110,10 +113,15 @@ def _new_clause(seg: Sequence[str], loose: bool) -> bool:
     return any(t in COPULAS or t in QUANTIFIERS for t in seg) or first in VERBAL
 
 
+# Words that end a scope ("just", "but"): a segment looked at for a new clause ends there too.
+TERMINATORS = frozenset({"but", "just", "only", "though", "although", "however", "except",
+                         "pero", "solo", "aunque", "sino"})
+
+
 def _segment_after(tokens: Sequence[str], i: int, end: int) -> list[str]:
     seg: list[str] = []
     for j in range(i, end):
-        if tokens[j] in SEPARATORS or tokens[j] in SENTENCE_END:
+        if tokens[j] in SEPARATORS or tokens[j] in SENTENCE_END or tokens[j] in TERMINATORS:
             break
         seg.append(tokens[j])
     return seg
@@ -130,7 +138,10 @@ def forward_scope(tokens: Sequence[str], trig: Match, sent_end: int, stops: set[
             break
         if j in other_starts and other_starts[j] != trig.label:
             break
-        if trig.label == "other" and (tok in FIRST_PERSON or tok in REPORTING):
+        if "nomy" in trig.tags and tok in OWN:
+            break  # "could the foam cause my chest pain?": the pain is the patient's
+        if trig.label == "other" and (tok in FIRST_PERSON or (
+                tok in REPORTING and not _third_person_follows(tokens, j + 1, limit))):
             break
         if tok == ":" and j > trig.end:
             break  # a heading or a new field: "Measurements not obtainable: DIAGNOSIS: ..."
@@ -139,6 +150,13 @@ def forward_scope(tokens: Sequence[str], trig: Match, sent_end: int, stops: set[
             break
         j += 1
     return trig.start + 1, j
+
+
+def _third_person_follows(tokens: Sequence[str], i: int, end: int) -> bool:
+    """'my friend said her leg swelled': the report is still about the friend."""
+    if i < end and tokens[i] in {"that", "que"}:
+        i += 1
+    return i < end and tokens[i] in THIRD_PERSON
 
 
 def backward_scope(tokens: Sequence[str], trig: Match, sent_start: int, stops: set[int],
@@ -159,6 +177,8 @@ def backward_scope(tokens: Sequence[str], trig: Match, sent_start: int, stops: s
                     break
         elif j in mention_at:
             collected = True
+        elif answer and collected and tok in ANSWER_WORDS:
+            break  # "bruising yes swelling a little pain no": the "no" answers pain only
         j -= 1
     return j + 1, trig.start
 
@@ -181,12 +201,30 @@ def select_triggers(raw: Sequence[Match], mentions: Sequence[tuple[int, int]]) -
     return select_longest(kept)
 
 
+def _first_bare_separator(tokens: Sequence[str], trig: Match, end: int,
+                          mention_at: set[int]) -> int:
+    """Where a negation's scope crosses a clause boundary before it has reached any mention:
+    "not feeling great, short of breath", "no energy and out of breath". What follows is
+    read as a new statement for guarded (red-flag) mentions; "no chest pain, cough or
+    shortness of breath" still negates the whole list, since its first item is a mention."""
+    for j in range(trig.end, end):
+        if j in mention_at:
+            return end
+        if tokens[j] in SEPARATORS:
+            return j
+    return end
+
+
 def assign(
     tokens: Sequence[str],
     mentions: Sequence[tuple[int, int]],
     triggers: Sequence[Match],
+    guarded: frozenset[int] = frozenset(),
 ) -> list[frozenset[str]]:
-    """For each mention span, the context labels that reach it (empty: plainly affirmed)."""
+    """For each mention span, the context labels that reach it (empty: plainly affirmed).
+
+    `guarded` mentions (by index) are only negated from across a comma or "and" when the
+    negation has already reached a mention before it (a list), never by a leak."""
     sentences = split_sentences(tokens)
     covered = {i for s, e in mentions for i in range(s, e)}
     # a trigger that starts inside a mention is part of it ("can not breathe", "sin aliento")
@@ -205,7 +243,12 @@ def assign(
         if trig.label in POST or "bidir" in trig.tags:
             scopes.append(backward_scope(tokens, trig, s_start, stops, mention_at))
         label = trig.label.removesuffix("_post")
+        bare = len(tokens)
+        if guarded and trig.label == "neg" and scopes:
+            bare = _first_bare_separator(tokens, trig, scopes[0][1], mention_at)
         for k, (ms, _me) in enumerate(mentions):
+            if k in guarded and ms > bare:
+                continue
             hits = [a <= ms < b for a, b in scopes]
             if "bidir" in trig.tags and len(scopes) == 2:
                 fwd = any(a <= m < b for m, _ in mentions for a, b in scopes[:1])

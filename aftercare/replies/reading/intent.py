@@ -16,7 +16,7 @@ OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe", "resume", "iniciar", "
                           "reanudar"})
 HELP_WORDS = frozenset({"help", "info", "ayuda", "information", "informacion"})
 _FILLER = frozenset({"please", "thanks", "thank", "you", "now", "emopos", "all", "me", "por",
-                     "favor", "gracias", "!", ".", ",", "-"})
+                     "favor", "gracias", "!", ".", ",", "-", "again", "de", "nuevo"})
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "y", "si", "correct", "affirmative",
                        "yess", "ye", "yah", "claro"})
 NO_WORDS = frozenset({"no", "nope", "nah", "n", "negative", "not", "nada", "none", "nop"})

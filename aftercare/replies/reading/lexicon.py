@@ -27,9 +27,58 @@ MACROS: dict[str, str] = {
             "throbbing|throbs|cramp|cramps|cramping|duele|duelen|dolor|dolores)",
     "tight": "(tight|tightness|pressure|heavy|heaviness|squeezing|crushing|apretado|opresion|"
              "presion)",
-    "breathe": "(breathe|breath|breathing|breathin|breaths|respirar|respiro)",
+    "breathe": "(breathe|breath|breathing|breathin|breaths|respirar|respiro|respira|"
+               "respiracion|respirando)",
     "blood": "(blood|bloody|sangre)",
-    "family": "(mom|mother|mum|mama|dad|father|husband|hubby|wife|sister|brother|son|"
+    # Safety nets: a body part and a trouble word near each other in one clause (either
+    # order, no negation, "and" or punctuation between them), rather than fixed sentences.
+    "chestpart": "(chest|chests|breastbone|sternum|lung|lungs|boob|boobs|breast|breasts|pecho|"
+                 "pulmon|pulmones|seno|senos)",
+    "chestfeel": "(pain|pains|pian|hurt|hurts|hurting|ache|aches|aching|achy|sore|tight|"
+                 "tightness|tightening|pressure|pressing|heavy|heaviness|weight|squeeze|"
+                 "squeezing|squeezed|crushing|crushed|burning|burns|stabbing|stabs|sharp|"
+                 "discomfort|uncomfortable|painful|constricted|constriction|clenched|"
+                 "clenching|compressed|killing me|vice|vise|clamp|clamped|band|knife|knives|"
+                 "dolor|dolores|duele|duelen|duela|dolia|dolio|"
+                 "doliendo|apretado|apretada|aprieta|apretando|presion|opresion|pesado|pesada|"
+                 "pesadez|punzada|punzadas|ardor|arde|molestia|molestias|oprimido|oprimida)",
+    "chestodd": "(weird|funny|strange|off|wrong|not right|not normal|messed up|bad|awful|"
+                "terrible|horrible|rough|raro|rara|extrano|extrana|mal)",
+    "breathbad": "(hard|harder|difficult|difficulty|trouble|troubles|struggle|struggling|"
+                 "struggles|short|shorter|heavy|heavier|labored|laboured|shallow|fast|rapid|"
+                 "tight|tough|problem|problems|issues|barely|hardly|wheezy|raspy|noisy|"
+                 "cuesta|costaba|cuestan|dificil|dificultad|problema|problemas|apenas|corta|"
+                 "cortita|entrecortada|agitada|agitado|rapida|pesada)",
+    "breathodd": "(weird|funny|strange|off|wrong|not right|not normal|messed up|all messed up|"
+                 "bad|awful|terrible|horrible|rough|scary|abnormal|noisy|mal|raro|rara|"
+                 "trabajo|esfuerzo)",
+    "cough": "(cough|coughs|coughing|coughed|coughin|cofing|coffing|caughing|coughting|"
+             "cought|coff|coffed|coffing|hack|hacking|hacked|tos|toser|toso|tosi|tosia|"
+             "tosiendo|tosido)",
+    "bloodish": "(blood|bloody|bloodstained|bloodtinged|bloodstreaked|bloodied|sangre|"
+                "sanguinolenta|red|pink|pinkish|reddish|"
+                "rojo|roja|rosa|rosada)",
+    "sputum": "(spit|spat|spitting|phlegm|sputum|mucus|mucous|saliva|flema|flemas|esputo|"
+              "gargajo|gargajos)",
+    "airway": "(lips|lip|tongue|tounge|tung|throat|face|eyes|eye|eyelids|eyelid|mouth|cheeks|"
+              "labios|labio|lengua|garganta|cara|ojos|ojo|parpados|boca|cachetes|mejillas)",
+    "swellverb": "(swollen|swolen|swollon|swelling|swell|swells|swelled|puffy|puffed|puffing|"
+                 "puffs|puffier|blowing up|blew up|blown up|ballooning|ballooned|hinchados|"
+                 "hinchadas|hinchada|hinchado|hinchando|hincharon|hincho|hinchan|hincha|"
+                 "inflamada|inflamadas|inflamados|inflamado|inflamando|inflamo)",
+    "neurobad": "(numb|numbness|weak|weakness|limp|dead|useless|floppy|asleep|paralyzed|"
+                "paralysed|droop|drooping|droopy|drooped|sagging|saggy|lopsided|crooked|"
+                "uneven|not working|will not work|wont work|heavy|"
+                "dormido|dormida|durmio|entumecido|entumecida|entumecio|entumio|entumida|"
+                "entumido|adormecido|"
+                "adormecida|adormecio|paralizado|paralizada|paralizo|debil|caida|caido|"
+                "torcida|torcido|chueca|chueco)",
+    "neuropart": "(face|mouth|lip|lips|smile|cheek|arm|arms|hand|hands|fingers|cara|boca|"
+                 "labio|brazo|brazos|mano|manos|dedos de la mano)",
+    "halfof": "(half|one side|left side|right side|side|mitad|un lado|lado izquierdo|"
+              "lado derecho|el lado)",
+    "family": "(mom|mother|mum|mama|dad|father|husband|hubby|wife|sister|brother|son|moms|"
+              "mums|dads|husbands|wifes|sisters|brothers|sons|daughters|friends|mothers|fathers|"
               "daughter|friend|aunt|uncle|grandma|grandmother|nan|gran|grandpa|grandfather|"
               "neighbor|neighbour|cousin|partner|boyfriend|girlfriend|coworker|colleague|"
               "niece|nephew|madre|mami|papa|padre|esposo|esposa|marido|hermana|hermano|hijo|"
@@ -52,6 +101,23 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(me duele|duele|me aprieta) [mucho] el pecho",
         "pecho *2 (duele|apretado|dolor|presion)",
         "(duele|dolor) al respirar",
+        "@chestpart *6 (@chestfeel|@chestodd)", "@chestfeel *4 @chestpart",
+        "@chestfeel *2 (in|on|across|around|behind|under|over|inside) *5 @chestpart",
+        "(every|each|a deep|deep|big) (breath|breathe|inhale) *4 (@hurt|knife|knives|stab|stabs|"
+        "stabbing|sharp|catch|catches|kills|killing)",
+        "(breathing|breathing in|breath|inhaling|respirar) *3 (hurts|hurt|hurting|painful|pain|"
+        "sore|aches|stabbing|sharp|stings|burns|knife|duele|dolor)",
+        "heart *2 (hurts|hurt|hurting|aches|aching|pain|pains|tight|squeezing|squeezed|pressure)",
+        "(heart attack|ataque al corazon|ataque cardiaco|infarto)",
+        "(sitting|sat|pressing|pushing|standing) (on|against) [my|the] @chestpart",
+        "(pain|pains|hurts|hurt|hurting|ache|aches|aching|sore|painful|sharp|stabbing|stab|catch|"
+        "catches|burns|burning|tight|duele|dolor) *7 (when|while|"
+        "if|as|every time|each time|whenever) *2 (breathe|breath|breathing|inhale|inhaling)",
+        "(rib|ribs|ribcage|side|costado|costilla|costillas) *3 (hurts|hurt|hurting|pain|pains|"
+        "ache|aches|sharp|stabbing|duele|duelen|dolor) *4 (breathe|breath|breathing|inhale|"
+        "respiro|respirar)",
+        "(duele|duelen|duela|dolor|punzada|punzadas) *3 (al|cuando|si) (respirar|respiro|"
+        "respiro hondo|inhalo|toso)",
     ],
     "breathing_difficulty": [
         "short of @breathe", "shortness of @breathe", "shortness @breathe",
@@ -76,6 +142,34 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(me falta|falta|faltaba|me faltaba) [el] aire", "falta de aire",
         "no puedo respirar", "(dificultad|problemas) para respirar", "me cuesta respirar",
         "(me ahogo|ahogo|ahogando|ahogada|ahogado)", "sin aliento",
+        "@breathe *3 (@breathbad|@breathodd)", "@breathbad *3 @breathe",
+        "(can not|could not|can barely|can hardly|could barely|could hardly|hard to|trouble|"
+        "struggling to|struggle to|hard time|unable to) *2 (get|getting|catch|catching|take|"
+        "taking|pull|pulling|draw|drawing|breathe in) *3 (air|breath|breaths|oxygen)",
+        "not (enough|getting enough|getting any) (air|oxygen)",
+        "(suffocating|suffocate|suffocated|suffocation|smothering|smothered|choking|"
+        "drowning|air hunger|hungry for air)",
+        "(huffing and puffing|puffing and panting|huffing|panting)", "(outta|outa) breath",
+        "(me asfixio|asfixia|asfixiando|me sofoco|sofocada|sofocado|me agito|agitacion)",
+        "(me falta|me faltaba|me falte|falte|me faltara|falta|poco|necesito|no me llega|"
+        "no me entra|me quedo sin|quedo sin|no me alcanza|no alcanzo|no me alcanzaba|falta de) "
+        "[el|de] aire",
+        "(cuesta|cuestan|costaba|dificil|no puedo|no podia|trabajo|batallo|batallando) *2 "
+        "(jalar|agarrar|tomar|coger|meter|sacar) [el|de] aire",
+        "(unable to|not able to|no longer able to|incapable of|no way to) *2 (breathe|breath|"
+        "catch my breath|get my breath|get air|get enough air|take a deep breath|take a full "
+        "breath|get a full breath|get a deep breath)",
+        "(feel like|feels like|like|as if) [there is|there s|i have|i got] (no|not enough|zero) "
+        "(air|oxygen)",
+        "(sit|sitting|prop|propped|propping|stand|standing|lean|leaning|open the window) *4 to "
+        "(breathe|catch my breath|get air|get my breath)",
+        "(breathing|breathe|breath) *3 through a (straw|pillow|cloth|wet)",
+        ("@breathe", "vague"),
+        "(stop|stops|stopping|stopped|pause|pausing|rest|resting|sit down) *2 (to|and) (breathe|"
+        "catch my breath|get my breath|get air)",
+        "(can not|could not|can barely|can hardly|could barely|could hardly|unable to) *6 without "
+        "(stopping|having to stop|pausing|resting|a break) [to|and] (breathe|catch my breath|get "
+        "my breath|get air)",
     ],
     "coughing_blood": [
         "(cough|coughing|coughed|coughs|cofing|coughin|caughing|coffing|coughting) *2 [up] "
@@ -85,8 +179,13 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "@blood *3 (cough|coughing|coughed|cough up)",
         "(spitting|spit|spat) [up] @blood",
         "(hemoptysis)", "(tos|toser|toso|tosi|tosiendo) *2 [con] sangre",
-        "(escupo|escupi|escupir|escupiendo) sangre", "sangre al toser",
+        "(escupo|escupi|escupir|escupiendo|escupe|gargajeo) *2 @bloodish", "sangre al toser",
         "flema con sangre",
+        "@cough *4 @bloodish [streaks|streak|spots|stuff|bits|flecks]",
+        "@cough *2 (and|&|y) *3 @bloodish [streaks|streak|spots|stuff|bits|flecks]",
+        "@blood *4 @cough", "@sputum *3 @bloodish",
+        "@bloodish *3 @sputum",
+        "(bringing|brought|bring|hocking|hawking) up *2 @blood",
     ],
     "neuro_deficit": [
         ("(face|mouth|lip|eye|eyelid|cara|boca) *3 (drooping|droopy|droops|drooped|sagging|"
@@ -95,7 +194,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(slurred|slured|slurring|slurry|slur) [speech|words|my words|talking]", "stroke"),
         ("(words|speech|talking|speaking) *3 (slurred|slured|jumbled|wrong|garbled|funny|"
          "strange|weird|mixed up|coming out wrong)", "stroke"),
-        ("(can not|could not|trouble|hard|difficulty|struggling) *2 (talk|speak|talking|"
+        ("(can not|could not|trouble|hard|difficulty|struggling|unable to|not able to) *2 (talk|"
+         "speak|talking|"
          "speaking|get my words out|find my words|find words)", "stroke"),
         ("(confused|confusion|disoriented|disorientated|not making sense)", "stroke"),
         ("(arm|arms|hand|hands|side|brazo|mano) *3 (weak|weakness|numb|limp|dead|heavy|"
@@ -116,6 +216,43 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(no puedo hablar|hablo raro|arrastro las palabras|confundido|confundida|"
          "confusion|desorientado|desorientada)", "stroke"),
         ("(debilidad|adormecimiento) (en|de) (un|el|mi) (lado|brazo)", "stroke"),
+        ("@neuropart [just|suddenly] *3 @neurobad [(and|&|y) (tingling|tingly|numb|weak|heavy|"
+         "droopy|dead|hormigueo|dormida|dormido)]", "stroke"),
+        ("(face|cara) *3 (weird|funny|strange|off|not right|different|rara|raro)", "stroke"),
+        ("(talking|talk|speaking|saying) (nonsense|gibberish)", "stroke"),
+        ("(numb|numbness|weak|weakness|limp|dead|useless|paralyzed|paralysed|droop|drooping|"
+         "droopy|debil|debilidad|dormido|dormida|entumecido|entumecida) *4 (in|on|down|of|de|en) "
+         "*3 @neuropart", "stroke"),
+        ("@neurobad *3 [la|el|mi] @halfof (de|of) [la|el|my|the|mi] (face|body|mouth|cara|"
+         "cuerpo|boca)", "stroke"),
+        ("@halfof (of|de) [my|the|la|mi] (face|body|mouth|cara|cuerpo|boca) *3 @neurobad "
+         "[(and|&|y) (tingling|tingly|numb|weak|heavy|droopy|dead|hormigueo)]", "stroke"),
+        ("(durmio|duerme|dormida|dormido|entumecio|entumecida|entumio|entumida|adormecio|"
+         "adormecida|"
+         "paralizo|paralizada|cayo|caida|torcio|torcida|chueca) *4 (cara|boca|brazo|mano|"
+         "labio|lado)", "stroke"),
+        ("(can not|could not|cant|unable to|not able to|hard to) (feel|move|lift|raise|use|grip|"
+         "hold up|"
+         "control) *3 (face|arm|arms|hand|hands|fingers|mouth|side)", "stroke"),
+        ("(can not|could not|unable to) (move|lift|raise|control) *3 (left|right|one) (leg|"
+         "foot|side)", "stroke"),
+        ("(left|right|one) (leg|pierna) [just|suddenly] *3 (weak|weakness|gave out|gave way|"
+         "buckled|limp|useless|paralyzed|paralysed|not working|debil|no responde)", "stroke"),
+        ("(no puedo|no podia|no pude|no puede) (mover|levantar|sentir|apretar) *3 (brazo|mano|"
+         "cara|lado|boca)", "stroke"),
+        ("(no puedo|no podia|no pude) (mover|levantar) *3 (pierna|pie) (izquierda|derecha|"
+         "izquierdo|derecho)", "stroke"),
+        ("no siento [el|la|mi] (brazo|mano|cara|lado|boca)", "stroke"),
+        ("(se me traba|trabada|se traba|enredada) la lengua", "stroke"),
+        ("(arrastro|arrastrando|arrastra) las palabras", "stroke"),
+        ("(no me salen|no salen|no encuentro|no le salen) las palabras", "stroke"),
+        ("(hablo|habla|hablando) (raro|rara|chistoso|mal|enredado|trabado|extrano|arrastrado)",
+         "stroke"),
+        ("(talking|talk|speaking|speech|voice) *2 (like i am drunk|drunk|gibberish|mumbled|"
+         "mumbling|off|thick)", "stroke"),
+        ("(words|word) *3 (not coming out|will not come out|wont come out|do not make sense|"
+         "not making sense|backwards)", "stroke"),
+        ("(can not|could not|cant) (say|form|get out) *2 (words|word|sentences)", "stroke"),
     ],
     "allergic_reaction": [
         ("(lips|lip|tongue|throat|face|eyes|eyelids|mouth|labios|labio|lengua|garganta|"
@@ -127,7 +264,7 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(lips|lip|tongue|throat|mouth|face|labios|lengua|garganta|boca|cara) *3 (swollen|"
          "swelling|puffy|puffed up) (and|&|y) (itchy|tingly|numb|red|hot|tight|burning)",
          "airway"),
-        ("covered in (hives|a rash|rash|welts|bumps|spots)", "allover"),
+        ("covered in *2 (hives|a rash|rash|welts|bumps|spots|ronchas)", "allover"),
         ("(lips|lip|tongue|throat|mouth|face|labios|lengua|garganta|boca|cara) *3 (tingly|numb|"
          "itchy|tight|weird|funny|strange|hot|big|fat|puffy|tingling|burning|red|hormigueo) "
          "(and|&|y) (swollen|swelling|puffy|tight|closing|thick|hinchados|hinchada|hinchado|"
@@ -139,6 +276,23 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "airway"),
         ("(can not|could not|hard to|trouble|difficulty|struggling to|hurts to) "
          "(swallow|swallowing)", "airway"),
+        ("@airway *5 (@swellverb|thick|thicker|fat|fatter|huge|big|bigger|tight|tightening|"
+         "closing|closed|closes|shut|cerrando|cerrada|cierra) [(and|&|y) (scratchy|itchy|tingly|"
+         "tingling|tight|numb|swollen|burning|hot|red|itching|closing|thick)]", "airway"),
+        ("@swellverb *3 @airway", "airway"),
+        ("@airway (and|&|y|,) [my|the|mi|la|el|los|las] (@airway|neck|cuello) *3 (@swellverb|"
+         "thick|fat|huge|big|tight|closing)", "airway"),
+        ("(tight|hard|difficult|hurts|painful|tough|weird|dificil|cuesta|duele) (to|when i|al) "
+         "(swallow|swallowing|tragar)", "airway"),
+        ("@airway *3 (tingly|tingling|numb|itchy|tight|weird|funny|strange|hot|burning|red) "
+         "(and|&|y) *2 (@swellverb|huge|big|bigger|fat|thick|tight|closing|massive)", "airway"),
+        ("(lump|something stuck|something) in [my] throat", "airway"),
+        "(me pica|pica|picazon|comezon|itchy|itching|scratchy|tickly) *2 (la garganta|garganta|"
+        "throat)", "(throat|garganta) *2 (itchy|itching|itches|scratchy|tickly|pica)",
+        ("(swallowing|swallow|tragar) *2 (is|feels|es) *2 (hard|difficult|tough|painful|dificil)",
+         "airway"),
+        ("(broke|broken|breaking|break) out in (hives|welts|a rash|rash|bumps|spots|ronchas)",
+         "allover"),
         ("(no puedo|me cuesta|dificultad para) tragar", "airway"),
         ("throat *2 (closing|closed|tight|tightening|swelling|swollen)", "airway"),
         ("(wheezing|wheeze|wheezy)", "airway"),
@@ -157,8 +311,20 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(rash|sarpullido|salpullido|erupcion)",
     ],
     "vision_change": [
-        ("(lost|losing|loss of|lose) [my] (vision|sight|eyesight)", "vision_loss"),
+        ("(lost|losing|loss of|lose) [my|the|all|some|part of my|part of the] (vision|sight|"
+         "eyesight)", "vision_loss"),
+        ("(went|gone|going|goes|turned|turning) (dark|black|blank|blind|grey|gray|dim|out) *3 "
+         "(eye|eyes|vision|sight)", "vision_loss"),
+        ("(eye|eyes|vision|sight) *4 (went|gone|going|goes|turned|turning) (dark|black|blank|"
+         "blind|grey|gray|dim|out)", "vision_loss"),
+        ("(curtain|shade|shadow|veil|black spot) (over|across|in|coming down|came down) *2 "
+         "(eye|eyes|vision)", "vision_loss"),
+        ("(no veo|perdi la vista|perdi la vision|se me nublo la vista|se me oscurecio) *3",
+         "vision_loss"),
         ("can not see (out of|properly|anything|straight|clearly|well|right|$)", "vision_loss"),
+        ("(can not|could not|unable to) see [out of|with|from|on|to] *3 (eye|side|half|left|right|"
+         "anything|properly|clearly)", "vision_loss"),
+        ("(half|part|side|one side) of my (vision|sight)", "vision_loss"),
         ("(went|going|gone) blind", "vision_loss"),
         ("(no veo|no puedo ver) (nada|bien|de un ojo|$)", "vision_loss"),
         "(blurry|blurred|blury|blurring|fuzzy|blurr|blur|double) [vision|vison|eyesight|sight]",
@@ -166,6 +332,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "strange|changed|change|changes|problems|problem|disturbance|disturbances|wavy|dim)",
         "(flashing|flashes|flash|sparkling|sparkles|sparkly|shimmering) [of] [light|lights]",
         "(zigzag|zigzags|zig zag|zig zags|zig zagging)", "blind (spot|spots)",
+        "(wavy|squiggly|jagged|shimmering|wiggly|flickering|flashing|sparkly|glittery|zigzag) "
+        "(lines|line|shapes|patterns|lights|light|spots|edges)",
         "seeing (spots|stars|things|double|lights|flashes|zigzags)", "(aura|auras)",
         "(vision|visual) (change|changes|disturbance|problems|issues)",
         "(trouble|problems) (seeing|with my eyes|with my vision)",
@@ -194,6 +362,10 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(blister|blisters|bister|ampolla|ampollas)", "blister"),
         "(wound|wounds|herida|heridas)", "scab *3 (bigger|growing|spreading|larger)",
         ("herida abierta", "open"), ("piel *2 (negra|muerta)", "black"),
+        ("(puso|pone|poniendo|volvio|vuelve|esta|ve|quedo) (negra|negro|negruzca|negruzco|"
+         "ennegrecida) *3 (piel|zona|herida|parte|llaga)", "black"),
+        ("(piel|zona|herida|parte|llaga) *4 (negra|negro|negruzca|negruzco|ennegrecida)",
+         "black"),
     ],
     "bleeding": [
         "(bleeding|bleed|bleeds|bled|bleading|bleedin|bleding)",
@@ -216,19 +388,31 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(veins|vein|lines|vessels|capillaries|threads|web|webs|network)",
         "(red|pink|purple) (veins|vessels|capillaries|network|web|blush|lines of veins)",
         "(red|pink) blush", "(matting|telangiectasia|telangiectasias)",
+        "(new|more|extra|tiny|little|small|fine|red|pink) *2 (spider|thread|broken) [looking|like|"
+        "type|ish] (veins|vessels|capillaries)",
+        "(red|pink|purple|reddish) *3 (of|with) [new|more] (little|tiny|small|fine|thin|spider) "
+        "(veins|vessels|capillaries|lines)",
         "spider veins *3 (back|new|more|coming back|came back|showed up|appeared)",
         "(venitas|aranitas|aranas vasculares|arana) [rojas|nuevas|moradas]",
     ],
     "discoloration": [
         "(brown|brownish|dark|darker|darkened|tan|yellow|yellowish|grey|gray|rusty|cafe|"
-        "cafes|marron|marrones|oscuras|oscura) (marks|mark|spots|spot|stains|stain|staining|"
+        "cafes|marron|marrones|oscuras|oscura) (marks|mark|spots|spot|stains|stain|staining|dots|"
+        "dot|freckles|blotches|blotch|specks|splotches|splotch|"
         "lines|line|patches|patch|areas|area|skin|streaks|streak|color|colour|tint|discoloration)",
         "(marks|spots|lines|patches|skin|streaks) *2 (brown|brownish|darker|dark|discolored|"
         "discoloured|stained)",
         "(staining|stained|stains|discoloration|discolouration|discolored|discoloured|"
         "pigmentation|hyperpigmentation|darkening)",
-        "manchas *2 (cafe|cafes|marrones|oscuras|cafesitas|negras)",
-        "(pigmentacion|oscurecimiento|oscurecida|decoloracion)",
+        "(mancha|manchas|manchita|manchitas|marcas|marquitas|marca|puntos|puntitos) *2 (cafe|"
+        "cafes|cafesitas|cafecitas|cafecito|cafesito|marron|marrones|oscuras|oscura|oscuritas|"
+        "negras|negritas|morenas)",
+        "(pigmentacion|oscurecimiento|oscurecida|decoloracion|manchada|manchado|manchadas|"
+        "manchados)",
+        "(skin|spot|spots|area|areas|site|sites|marks|patch|patches|line|lines) *6 (brown|"
+        "brownish|browner|darker|discolored|discoloured|stained)",
+        "(piel|zona|zonas|marcas|venas) *3 (cafe|cafes|oscura|oscuras|oscurecida|marron|"
+        "manchada|morena)",
     ],
     "lump": [
         "(lump|lumps|lumpy|knot|knots|cord|cords|nodule|nodules|lumpiness|bumpy|ropey|ropy)",
@@ -243,7 +427,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(numb|numbness|numbing|tingling|tingly|tingle|tingles|tingley|tinglin)",
         "pins and needles", "can not feel [my] (leg|legs|foot|feet|toes|toe|ankle|calf)",
         "no feeling in", "(leg|foot|toes|feet) *2 (fell asleep|asleep|dead)",
-        "(entumecido|entumecida|entumecimiento|adormecido|adormecida|adormecimiento|"
+        "(entumecido|entumecida|entumecimiento|entumido|entumida|adormecido|adormecida|"
+        "adormecimiento|"
         "hormigueo|hormigueos|cosquilleo)",
         "se me (duerme|durmio|adormece) *2 (pie|pierna|dedos)",
         "no siento [el|la|los] (pie|pierna|dedos)",
@@ -263,7 +448,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
     ],
     "itching": [
         "(itchy|itching|itch|itches|itchey|itchiness|itchyness|iching|itchin|itchi|scratchy)",
-        "(welts|wheals|wheal|welt)", "bumps where *3 (needle|injection|injected|shots)",
+        "(welts|wheals|wheal|welt)", "bumps where *3 (needle|needles|injection|injections|"
+        "injected|shot|shots|pokes|sticks)",
         "(picazon|comezon|picor|comezones|rasquina|me pica|me pican|pica|pican|picando)",
     ],
     "pain": [
@@ -271,7 +457,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(pain|pains|painful|pian|sore|soreness|hurts|hurt|hurting|ache|aches|aching|achy|"
         "achey|tender|tenderness|throbbing|throbs|throb|cramp|cramps|cramping|crampy|sting|"
         "stings|stinging|burning|burns|discomfort|uncomfortable|sorenes|paining)",
-        "@leg *2 (tight|tightness|pulling)", "(pulling|tight) (feeling|sensation)",
+        "@leg [is|feels|feel|s|are|looks|so|very|really|a bit|bit|little|a little|kinda|kind of|"
+        "quite|pretty|still] (tight|tightness|pulling)", "(pulling|tight) (feeling|sensation)",
         "(dolor|dolores|duele|duelen|dolorido|dolorida|adolorido|adolorida|molestia|"
         "molestias|ardor|punzadas|punzada|calambre|calambres|arde)",
     ],
@@ -287,18 +474,32 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
     "swelling": [
         ("(2x|3x|twice|double|two times|three times) *3 (size|normal|the size|as big|bigger)",
          "extreme"),
-        ("(whole|entire) (leg|foot|ankle|calf) *3 (@swollen|puffed up|blown up|huge)",
+        ("(whole|entire) (leg|foot|ankle|calf|thigh|pierna) *3 (@swollen|@swellverb|puffed up|"
+         "huge|massive|enormous|like a balloon)", "extreme"),
+        ("(bigger|larger|fatter|thicker|more swollen|puffier|wider) than (the other|my other|"
+         "the left|the right|my left|my right|the good) [one|leg|side|calf|ankle|foot]", "asym"),
+        ("(el doble|doble|dos veces|2 veces|tres veces) *3 (de grande|grande|mas grande|tamano|"
+         "de tamano|gorda|gordo|hinchada|hinchado)", "extreme"),
+        ("(mas grande|mas gorda|mas gordo|mas hinchada|mas hinchado|mas gruesa|mas grueso) "
+         "que [la|el|mi] (otra|otro|izquierda|derecha|izquierdo|derecho)", "asym"),
+        ("(pierna|pantorrilla|tobillo|pie|muslo) *3 (enorme|gigante|inflada|inflado)",
          "extreme"),
+        ("(like a balloon|ballooned|ballooning)", "extreme"),
         ("(leg|calf|ankle|foot|thigh|pierna) *3 (doubled|tripled|duplico) [in size|de tamano]",
          "extreme"),
         ("(doubled|double|twice|2x|3x) (in size|the size|its size|its normal size)", "extreme"),
         ("(ankle|leg|foot|calf|feet|ankles) *2 (huge|massive|enormous|ballooned|blown up|"
          "twice the size|double the size)", "extreme"),
-        ("(leg|calf|ankle|foot|thigh) *3 (bigger|larger|fatter|thicker|more swollen) than "
-         "(the other|my other)", "asym"),
+        ("(leg|calf|ankle|foot|thigh) *3 (bigger|larger|fatter|thicker|more swollen|puffier) "
+         "than (the other|my other|the left|the right|my left|my right)", "asym"),
         ("(one|1) (leg|calf|ankle|foot) *3 (bigger|larger|fatter|thicker|more swollen)",
          "asym"),
-        "(puffed up|blown up|ballooned)", "@leg *2 (fat|fatter|thick)",
+        "(puffed up|blown up|blew up|blowing up|swelled up|swole|swole up|puff up|puffs up|"
+        "puffing up)",
+        ("(la tengo|lo tengo|tengo|esta|estan|se puso|se hizo|quedo) el doble", "extreme"),
+        "@leg *2 (fat|fatter|thick)", "@leg (is|looks|feels|s|seems|got|getting|gotten|became|"
+        "esta|se ve|se puso) [way|much|a lot|so|a bit|bit|little|a little|kinda|mucho|un poco] "
+        "(bigger|larger|fatter|thicker|puffier|mas grande|mas gorda|mas gordo)",
         "(edema|oedema|edemas|swellin|sweling|swoll|sweeling|swolled|swolllen)",
         "@swollen", "(se hincha|se me hincha|se hinchan|hinchazones|inflamacion)",
     ],
@@ -316,11 +517,59 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(temperature|temp) (of|in) the (room|house|bath|water)", "red (cross|light)",
         "(hot|warm) (and|&) (humid|sunny)", "head (out|home|over|back|to)",
         "dark (chocolate|circles)", "ride it out", "hace (calor|frio)",
+        # breathing that is fine, and idioms: not a complaint
+        "@breathe *2 (fine|ok|okay|good|great|normal|normally|well|easy|easier|easily|clear|"
+        "perfect|perfectly|better|properly now|bien|normal|perfectamente|mejor|sin problema)",
+        "(can|could) (breathe|breath|respirar) [now|again|fine|ok|normally|properly|easily]",
+        "(take|took|taking|takes|tomar|tome|respira) *2 (deep|big|a deep|a big|hondo|profundo) "
+        "(breath|breaths|breathe|respiro)", "(breathe|breathing|breath) (in|out) (slowly|deeply)",
+        "(breathing|breath|breathe|respiracion) (exercises|exercise|techniques|technique|"
+        "ejercicios)", "(hold|holding|held) my breath", "(sigh|sighs) of relief",
+        "breath of fresh air", "(bad|morning) breath", "under my breath",
+        "(breathe|breathing|breathed) a sigh [of relief]", "(waiting|wait) to breathe",
+        "mal aliento",
+        "(told|tell|tells|telling|said|asked|reminded|remind) (me|us|you|him|her) to breathe",
+        "(breathe|breathing) (slowly|deeply|normally|through the|in and out)",
+        "(breath|aliento) (smells|stinks|smell|smelly|huele)",
+        "(eyes|eye) *3 (puffy|swollen) *2 from (crying|sleep|sleeping|the pillow)",
+        "(seasonal|pollen|spring|cat|dog) allergies",
+        "(from|with) (my|the|seasonal) allergies", "allergies (acting up|are bad|flaring)",
+        "(is|are|s|was|were) (a|such a|a real|a bit of a|kind of a) pain $",
+        "(a|such a|a real|a bit of a) pain (to|in the) (put|get|wear|take|neck|butt|ass)",
+        "blacked out (the|my) (windows|curtains|room|blinds)",
+        "(can not|could not) see anything (wrong|unusual|bad|abnormal|different|there|on|new)",
+        "(can not|could not) see *2 without (my|the) (glasses|contacts|specs|readers)",
+        "[half of my|part of my|my|the|mi|la] (vision|sight|eyesight|eyes|vista) *2 (is|are|s|"
+        "seems|looks|esta) (fine|ok|okay|good|normal|clear|perfect|bien)",
+        "(pills|pill|tablets|tablet|meds|medicine|capsules|antibiotics) *3 (hard|difficult|tough) "
+        "to swallow", "(hard|difficult|tough) to swallow (the|these|those|my) (pills|pill|tablets|"
+        "tablet|meds|medicine|capsules|big|huge)",
+        "(wavy|squiggly|jagged|zigzag) (lines|line|marks) (on|in) (my|the) (skin|leg|legs|"
+        "calf|thigh|ankle|knee)",
+        "passed out (on the couch|early|asleep|watching|in front of|in bed|at 8|at 9|at 10)",
+        "(when|while|whenever|every time|each time|cuando|al) [i|yo] (breathe|breath|breathing|"
+        "inhale|respiro|respirar) [in|deep|deeply|hondo]",
+    ],
+    "~": [
+        # symptoms with no code of their own: they carry a negation list along ("no cough,
+        # fever or chest pain") but are not reported
+        "(cough|coughing|coughs|fatigue|tiredness|tired|exhausted|exhaustion|palpitations|"
+        "sweating|sweaty|clammy|tos|cansancio|cansada|cansado|fatiga|sudor|sudoracion)",
     ],
     "!faint": [
-        "(fainted|faint|fainting|feinted|feint|passed out|pass out|blacked out|black out|"
-        "collapsed|collapse|nearly fainted|almost fainted|lost consciousness|desmaye|"
-        "desmayo|me desmaye|me desmayo)",
+        "(fainted|fainting|feinted|feinting|fainty|fanted|fainded|passed out|pass out|"
+        "passing out|past out|blacked out|black out|blacking out|blackout|collapsed|collapse|"
+        "collapsing|keeled over|nearly fainted|almost fainted|lost consciousness|"
+        "lose consciousness|losing consciousness|woke up on the floor|came to on the floor|"
+        "desmaye|desmayo|me desmaye|me desmayo|desmayada|desmayado|desmayarme|desmayar|"
+        "desmayandome|desmayos|perdi el conocimiento|perdi el sentido|me desvaneci|"
+        "desvanecimiento)",
+        "(everything|it all|the world) (went|turned|goes|going|go) (black|dark|grey|gray)",
+        "(hit|found myself on|woke up on|ended up on) the (floor|ground)",
+        # "faint" as a feeling, not "a faint bruise"
+        "(feel|feeling|felt|feels|went|go|going|going to|getting|got|almost|nearly|about to|"
+        "was|am|became|might|could|may|will) [a bit|a little|kind of|kinda|slightly|really|so|"
+        "very|bit|little] (faint|feint)", "(faint|feint) (feeling|spell|spells|episode)",
     ],
     "!dizzy": ["(dizzy|dizzey|dizziness|lightheaded|light headed|woozy|vertigo|mareo|"
                "mareos|mareada|mareado)"],
@@ -333,7 +582,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
     ],
     "!worried": [
         "(worried|worry|worrying|concerned|scared|anxious|nervous|frightened|afraid|"
-        "panicking|freaking out|preocupada|preocupado|asustada|asustado|nerviosa|nervioso)",
+        "panicking|freaking out|preocupada|preocupado|asustada|asustado|nerviosa|nervioso|"
+        "miedo|me preocupa|me preocupo|preocupacion|panico)",
     ],
     "!unwell": [
         "(nausea|nauseous|nauseated|vomiting|vomited|throwing up|threw up|feel sick|feeling "

@@ -19,8 +19,7 @@ _SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 # A symptom that came and went is still reported ("blurry vision for 10 minutes, gone now",
 # "the bleeding stopped"); an expected local one that has gone is simply not there any more.
 EPISODIC = frozenset({"bleeding", "vision_change", "headache", "chest_pain", "coughing_blood",
-                      "breathing_difficulty", "neuro_deficit", "allergic_reaction", "numbness",
-                      "fever"})
+                      "breathing_difficulty", "neuro_deficit", "allergic_reaction", "fever"})
 _SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "circulation", "clot", "unwell"})
 _UNITS = frozenset({"days", "day", "hours", "hour", "weeks", "week", "times", "x", "/", "out",
                     "of", "minutes", "mins", "am", "pm", "dias", "horas", "semanas", "de"})

@@ -9,7 +9,7 @@ are listed in `spelling_blocklist.py` and are never corrected.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -52,15 +52,43 @@ def _is_swap_or_indel(a: str, b: str) -> bool:
     return abs(len(a) - len(b)) == 1 and osa_distance(a, b, 1) == 1
 
 
+_DIMINUTIVES = (("citos", ("es", "e", "")), ("citas", ("es", "e", "")), ("cito", ("e", "")),
+                ("cita", ("e", "")), ("itos", ("os", "o")), ("itas", ("as", "a")),
+                ("ito", ("o",)), ("ita", ("a",)))
+
+
+def spanish_diminutive(token: str, known: Callable[[str], bool]) -> str | None:
+    """'hinchadito' -> 'hinchado', 'manchitas' -> 'manchas', 'dolorcito' -> 'dolor',
+    'calientito' -> 'caliente', 'poquito' -> 'poco': the known word a diminutive is made from."""
+    for suffix, endings in _DIMINUTIVES:
+        if not token.endswith(suffix) or len(token) - len(suffix) < 3:
+            continue
+        stem = token[: -len(suffix)]
+        stems = [stem]
+        if stem.endswith("nt"):  # calientito, calientita
+            stems.append(stem + "e")
+        if stem.endswith("qu"):
+            stems.append(stem[:-2] + "c")
+        elif stem.endswith("gu"):
+            stems.append(stem[:-1])
+        for st in stems:
+            for ending in endings if st is stem or not st.endswith("e") else ("",):
+                if len(st + ending) >= 4 and known(st + ending):
+                    return st + ending
+    return None
+
+
 class Corrector:
     """Maps an unknown token to the closest target word, or leaves it alone. Memoised."""
 
-    def __init__(self, targets: Iterable[str], blocklist: Iterable[str]) -> None:
+    def __init__(self, targets: Iterable[str], blocklist: Iterable[str],
+                 known: Callable[[str], bool] | None = None) -> None:
         self.by_first: dict[str, list[str]] = {}
         for t in sorted(set(targets)):
             if len(t) >= 4 and t.isalpha():
                 self.by_first.setdefault(t[0], []).append(t)
         self.blocklist = frozenset(blocklist)
+        self.known = known
         self.cache: dict[str, str] = {}
 
     def __call__(self, token: str) -> str:
@@ -74,7 +102,13 @@ class Corrector:
         return result
 
     def _correct(self, token: str) -> str:
-        if len(token) < 4 or not token.isalpha() or token in self.blocklist:
+        if len(token) < 4 or not token.isalpha():
+            return token
+        if self.known is not None:
+            base = spanish_diminutive(token, self.known)
+            if base is not None:
+                return base
+        if token in self.blocklist:
             return token
         best: str | None = None
         best_d = 99

@@ -164,6 +164,9 @@ def _dvt(d: TriageInput) -> Iterable[tuple[str, str]]:
     one_leg = "calf" in d.locations or d.side == "one_leg" or (
         d.side in ("left", "right") and "leg" in d.locations)
     mild_only = all(x.severity == 1 or x.better for x in [sw, *others])
+    if sore is not None and red is not None and not mild_only:
+        yield "urgent", "leg swollen, red and painful: possible DVT"
+        return
     if one_leg and (hot is not None or not mild_only):
         parts = [n for n, x in (("hot", hot), ("painful", sore), ("red", red)) if x]
         yield "urgent", f"one calf or leg swollen and {' and '.join(parts)}: possible DVT"

@@ -37,11 +37,19 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "gram negative", "without (difficulty|incident|complication|complications|contrast|change)",
         "with and without", "not been (able|seen by)", "no (further|other) (questions)",
         "not a lot of", "no pain no gain",
-        "no (se|sabia|estoy segura|estoy seguro) [si]",
+        "no (sabia|estoy segura|estoy seguro) [si]",
+        "no se (si|que|como|porque|por que|cual|donde|cuando|$)",
         "no (puedo|podia|pude) (caminar|dormir|apoyar|moverme|mover|pararme|estar de pie)",
         "no (para|paraba|deja) de",
         "no (mejora|baja|se quita|se va|desaparece)", "no (solo|tan|muy)",
         "never (mind|better)", "not been (formally|visualized)",
+        # intensifiers and asides that are not negations of what follows
+        "never (felt|been|had|seen|experienced|known) (so|this|such|anything like|like this|as|"
+        "that|worse)", "nothing (helps|helped|is helping|works|worked|is working|seems to|will|"
+        "relieves|eases|touches|takes away)", "(no|not any) (relief|help) (from|for|with)",
+        "without (warning|reason|any reason|explanation|notice|doing anything|trying|"
+        "any warning)", "nada (ayuda|me ayuda|sirve|me sirve|me quita|quita|calma|me calma)",
+        "(not|no longer) able to", "sin (razon|motivo|aviso|explicacion)",
         "not (exclude|excluded|be excluded|ruled out)",
         "not (obtainable|entered|available|applicable|done|performed|submitted|changed|"
         "obtained|assessed|tested|measured)", "(has|have|had) not changed",
@@ -53,6 +61,13 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "could be|differential)",
         "(can not|could not|cannot) be (excluded|ruled out)",
     ],
+    "hist": [
+        # long ago, not now ("I had a clot 10 years ago"); red flags are read as present anyway
+        ("((years|year|yrs|decades) (ago|back)|last year|as a (kid|child|teenager|teen)|"
+         "when i was (younger|a kid|young|a child|a teenager)|history of|hx of|"
+         "hace (anos|un ano|muchos anos|unos anos|varios anos)|el ano pasado|de (joven|nina|nino))",
+         "bidir"),
+    ],
     "resolved": [
         "no (longer|more)", "not any (more|longer)",
         ("(stopped|has stopped|have stopped|had stopped|stops)", "bidir"),
@@ -62,7 +77,7 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
     "resolved_post": [
         "([is|are|has|have|s] (gone|went away|gone away|disappeared|resolved|cleared|"
         "cleared up|stopped|healed|settled|vanished|subsided|finished))",
-        "(went|go|gone|goes|going) away", "(anymore|any more|no more)",
+        "(went|gone) away", "(anymore|any more|no more)",
         "(resolved|resolving|resolution)", "(desaparecio|se fue|se quito|ya paso|paro|"
         "se detuvo)",
         "gone", "(all|completely) gone",
@@ -103,6 +118,7 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "(when|how) (should|do|would|will|can) i (know|tell|worry|call)",
         "(watch|look|looking|watching) (for|out for)",
         "(the|warning|what) (signs|sign|symptoms|symptom) of",
+        "(sintomas|senales|signos|sintoma|senal) (de|del)",
         "(risk|chance|chances|possibility|risks) of", "(could|can|will|might|would) i "
         "(get|have|develop|end up with|be getting)",
         "i (could|might|would|will|may) (get|have|develop|end up with)",
@@ -114,9 +130,21 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "(prevent|avoid|preventing|avoiding|reduce|reducing)",
         "(que pasa si|y si|que tal si|en caso de|por si|debo preocuparme si|cuando debo|"
         "si llego a|si)",
+        # a general question about what the treatment can do, not a report; "can the foam
+        # cause my chest pain?" reports one (the scope stops at "my")
+        ("(can|could|does|do|will|would|might|may) (the|this|that|foam|sclerotherapy|it|"
+         "treatment|procedure|injection|injections|ablation|laser|these|they|shots|the shots|"
+         "the foam|the treatment|the procedure|the injections|the laser) *2 (cause|causes|give|"
+         "give you|lead to|trigger|result in|bring on)", "nomy"),
+        ("(do|does|can|could|will) (people|patients|anyone|some people|you|someone|others) "
+         "(get|have|develop|experience|feel|end up with)", "nomy"),
+        ("(puede|pueden|podria|causa|causan|provoca|provocan|da) *3 (causar|provocar|dar)",
+         "nomy"),
     ],
     "other": [
-        "(my|her|his|our|a|mi|su) @family", "(he|she|they|ella|el) (has|had|have|got|gets|"
+        "(my|her|his|our|a|mi|su) @family", "@family (in law|n law|inlaw)",
+        "@family (has|had|got|gets|was|is|did|tuvo|tiene|tenia|said|says)",
+        "(he|she|they|ella|el) (has|had|have|got|gets|"
         "tiene|tuvo|tenia)", "family history", "runs in [my|the] family",
         "(someone|somebody|alguien) (i know|else)",
     ],
@@ -140,7 +168,8 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "(hurts|hurt|aching|swollen|bruised) (bad|badly|so much|a lot|like crazy|like hell)",
         "(can not|could not) (walk|stand|sleep|put weight|bear weight|move it)",
         "(muy|mucho|mucha|muchisimo|muchisima|demasiado|demasiada|fuerte|fuertisimo|"
-        "terrible|horrible|insoportable|severo|severa|grave|grandisimo|enorme|bastante fuerte)",
+        "terrible|horrible|insoportable|severo|severa|grave|grandisimo|enorme|bastante fuerte|"
+        "grandote|grandotes|grandota|grandotas|enormes|gigante|gigantes)",
         "no (puedo|aguanto) (caminar|dormir|apoyar|mas)",
     ],
     "moderate": [
@@ -185,7 +214,7 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "(not|is not) stopping", "(keeps|keep|kept|keeps on) (bleeding|bleed|oozing)",
         "(soaking|soaked|soak|pouring|gushing|spurting|streaming)", "(a lot|lots|loads|tons) of "
         "blood", "no (para|paraba|deja) de sangrar", "mucha sangre",
-        "no (para|paraba|se detiene|se para) $", "sin parar",
+        "no (para|paraba|se detiene|se para|se detenia)", "sin parar",
         "(keeps|keep|kept) (coming|going|dripping|oozing|seeping|flowing|running)",
     ],
     "q:ongoing": [
@@ -208,7 +237,11 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "(one|1) (leg|calf) (is|s|looks|feels) *2 (swollen|bigger|fatter|puffy|larger)",
         "(just|only) [on] one (side|leg)", "(solo|nada mas) (una|la) (pierna|pantorrilla)",
     ],
-    "q:open": ["(opened|open|burst|popped|broke|broken|raw|weeping|oozing|se abrio|abierta)"],
+    "q:open": ["(opened|open|burst|broke|broken|raw|weeping|oozing|se abrio|abierta|"
+               "reventada|reventado|se reviento)",
+               "popped (open|and|$|on its own|by itself|when|last|today|yesterday)",
+               "(it|blister|blisters|they) popped (open|and|$|on its own|by itself|when|last|"
+               "today|yesterday|overnight|in the)"],
     "q:black": ["(black|blackish|dusky|necrotic|dying|negra|negro|white and cold)"],
     "q:spreading": ["(spreading|spread|spreads|growing|getting bigger|se extiende|"
                     "extendiendo|creciendo)"],

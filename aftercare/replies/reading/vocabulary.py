@@ -80,4 +80,4 @@ def is_known(word: str) -> bool:
 
 
 def make_corrector() -> Corrector:
-    return Corrector(TARGETS, BLOCKLIST | (KNOWN - TARGETS))
+    return Corrector(TARGETS, BLOCKLIST | (KNOWN - TARGETS), known=is_known)

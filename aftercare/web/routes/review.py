@@ -6,6 +6,7 @@ poll, so a new urgent reply shows up without a reload.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -29,15 +30,16 @@ QUEUE_SIZE = 100
 
 
 @router.get("/review")
-def review_queue(request: Request, session: SessionDep, user: ClinicianUser,
-                 triage: str = "") -> Response:
-    return page(request, "review_queue.html", _queue(session, triage))
+def review_queue(request: Request, session: SessionDep, container: ContainerDep,
+                 user: ClinicianUser, triage: str = "") -> Response:
+    return page(request, "review_queue.html", _queue(session, triage, container.clock()))
 
 
 @router.get("/review/queue")
-def review_queue_fragment(request: Request, session: SessionDep, user: ClinicianUser,
-                          triage: str = "") -> Response:
-    return page(request, "_queue.html", _queue(session, triage), fragment=True)
+def review_queue_fragment(request: Request, session: SessionDep, container: ContainerDep,
+                          user: ClinicianUser, triage: str = "") -> Response:
+    return page(request, "_queue.html", _queue(session, triage, container.clock()),
+                fragment=True)
 
 
 @router.get("/review/{reply_id:int}")
@@ -75,13 +77,13 @@ def _reply(session: Session, reply_id: int) -> Reply:
         raise PageNotFound(f"reply {reply_id}") from None
 
 
-def _queue(session: Session, triage: str) -> dict[str, Any]:
+def _queue(session: Session, triage: str, now: datetime) -> dict[str, Any]:
     level = triage if triage in TRIAGE_LABELS else None
     items = service.open_queue(session, triage=level, limit=QUEUE_SIZE)
     counts = open_counts(session)
     return {"items": [i.reply for i in items], "triage": level or "", "counts": counts,
             "filters": TRIAGE_FILTERS, "triage_labels": TRIAGE_LABELS,
-            "urgent": counts.get("urgent", 0)}
+            "urgent": counts.get("urgent", 0), "now": now}
 
 
 def _context(session: Session, reply: Reply, **extra: Any) -> dict[str, Any]:

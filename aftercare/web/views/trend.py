@@ -21,7 +21,7 @@ RANK = {"mild": 1, "moderate": 2, "severe": 3}
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "6 3", "2 3")
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 84, 16, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 84, 40, 16, 48
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,10 @@ def build_chart(replies: Iterable[Reply], *, performed_at: datetime, zone: str) 
                 values[code][day] = found
     series = []
     for i, code in enumerate(codes):
-        points = tuple(Point(d, v, s, _x(d, span), _y(v))
+        # Symptoms at the same day and level would hide each other: spread them a little
+        # (rightwards, so day 0 stays clear of the axis labels).
+        nudge = i * min(6.0, 30.0 / len(codes))
+        points = tuple(Point(d, v, s, _x(d, span) + nudge, _y(v))
                        for d, (v, s) in sorted(values[code].items()))
         series.append(Series(symptom=code, label=code.replace("_", " "),
                              colour=COLOURS[i % len(COLOURS)],

@@ -1,0 +1,67 @@
+"""SMS pacing per sending number, shared through Redis by every worker process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from aftercare.dispatch.ratelimit import NoLimit, RedisRateLimit, build_limiter
+from tests.conftest import REDIS_URL
+
+pytestmark = [pytest.mark.redis]
+
+RATE = 10.0  # sends per second for the sender under test
+PER_PROCESS = 15
+
+# Each process paces itself through the shared limiter and reports when it was let through.
+CHILD = """
+import json, sys, time
+from aftercare.dispatch.ratelimit import build_limiter
+limiter = build_limiter(redis_url=sys.argv[1], sender=sys.argv[2], rate_per_second=0,
+                        overrides={sys.argv[2]: float(sys.argv[3])})
+times = []
+for _ in range(int(sys.argv[4])):
+    limiter.wait_turn("sms")
+    times.append(time.time())
+print(json.dumps(times))
+"""
+
+
+def test_two_processes_together_stay_under_the_rate() -> None:
+    sender = f"+1555{uuid.uuid4().int % 10**7:07d}"  # a fresh key: no state from other runs
+    args = [f"{REDIS_URL}/7", sender, str(RATE), str(PER_PROCESS)]
+    children = [subprocess.Popen([sys.executable, "-c", CHILD, *args], stdout=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+    stamps = sorted(t for child in children for t in json.loads(child.communicate(timeout=30)[0]))
+    assert len(stamps) == 2 * PER_PROCESS
+    # 30 sends at 10/s: the first goes at once, the last no sooner than 2.9 s later...
+    span = stamps[-1] - stamps[0]
+    assert span >= (len(stamps) - 1) / RATE - 0.05
+    # ...and no second ever holds more than the rate (one slot of slack for timer jitter).
+    busiest = max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
+    assert busiest <= RATE + 1
+    rate = (len(stamps) - 1) / span
+    print(f"rate limiter: 2 processes x {PER_PROCESS} sends at {RATE}/s: "
+          f"{rate:.2f}/s achieved, busiest second {busiest}")
+
+
+def test_without_redis_or_with_rate_zero_there_is_no_limit() -> None:
+    assert isinstance(build_limiter(redis_url=None, sender="+15550100000", rate_per_second=1,
+                                    overrides={}), NoLimit)
+    assert isinstance(build_limiter(redis_url=f"{REDIS_URL}/7", sender="+15550100000",
+                                    rate_per_second=1, overrides={"+15550100000": 0}), NoLimit)
+
+
+def test_email_is_not_paced_and_an_unreachable_redis_fails_open() -> None:
+    import redis
+
+    slept: list[float] = []
+    down = RedisRateLimit(redis.Redis(port=1, socket_connect_timeout=0.2), sender="+1555",
+                          rate_per_second=1, sleep=slept.append)
+    assert down.wait_turn("email") == 0.0
+    assert down.wait_turn("sms") == 0.0  # Twilio queues what is over the rate; send anyway
+    assert slept == []
