@@ -88,7 +88,7 @@ def test_twilio_lookup_without_a_claim_time_cannot_tell() -> None:
     assert stub.requests == []
 
 
-def test_twilio_lookup_when_twilio_fails_cannot_tell() -> None:
+def test_twilio_lookup_when_twilio_fails_asks_again_later() -> None:
     channel = TwilioSMS(
         account_sid=SID,
         auth_token="t",
@@ -97,7 +97,7 @@ def test_twilio_lookup_when_twilio_fails_cannot_tell() -> None:
         http_client=TwilioErrorStub(500),
     )
     sms = Outgoing(1, "sms", "+15558675310", "hi", claimed_at=datetime.now(UTC))
-    assert channel.lookup(sms).outcome == "unknown"
+    assert channel.lookup(sms).outcome == "unavailable"  # not "unknown": ask again later
 
 
 def test_twilio_from_settings_uses_the_public_url_for_status_callbacks() -> None:
