@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PRISM := .tools/prism/node_modules/.bin/prism
 
-.PHONY: run test install tools lint unit integration e2e clean
+.PHONY: run test install tools lint unit integration e2e clean bench
 
 $(BIN)/aftercare: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,14 @@ lint: install
 
 unit: install
 	$(BIN)/pytest -q tests/unit
+
+# Benchmarks (BENCHMARKS.md). `make bench` = full run (under 15 min); BENCH_ARGS=--quick ~3 min.
+$(BIN)/py-spy: pyproject.toml | $(BIN)/aftercare
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	touch $@
+
+bench: install $(BIN)/py-spy
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools var

@@ -83,6 +83,7 @@ class Container:
             batch_size=s.dispatch_batch_size, max_attempts=s.max_send_attempts,
             retry_base_seconds=s.retry_base_seconds, retry_max_seconds=s.retry_max_seconds,
             sending_timeout_seconds=s.sending_timeout_seconds,
+            send_concurrency=s.dispatch_send_concurrency,
         )
 
 

@@ -81,7 +81,9 @@ def outbox(limit: int) -> None:
 @main.command(help="Serve the HTTP API.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-def api(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True,
+              help="uvicorn worker processes (production: about one per core)")
+def api(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from aftercare.observability.logs import setup_logging
@@ -89,7 +91,7 @@ def api(host: str, port: int) -> None:
     setup_logging(Settings())
     # log_config=None: uvicorn's loggers propagate to ours (JSON, PHI filter) unchanged.
     uvicorn.run("aftercare.api.main:app_from_environment", factory=True, host=host, port=port,
-                proxy_headers=True, log_config=None)
+                proxy_headers=True, log_config=None, workers=workers)
 
 
 @main.command(help="Run a Celery worker (add --beat to also run the schedule in it).")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from celery import Celery, signals
 
 from aftercare.db.session import transaction
+from aftercare.embedded_broker import register as register_folder_broker
 from aftercare.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,7 +32,10 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
     """Point the app at the broker and schedule from Settings; optionally inject a container
     (tests pass one with fake or stand-in channels)."""
     transport_options: dict[str, object] = {}
-    if settings.broker_url.startswith("filesystem://"):
+    broker_url = settings.broker_url
+    if broker_url.startswith("filesystem://"):
+        # The folder broker, with atomic writes and reads (see embedded_broker.py).
+        broker_url = register_folder_broker() + "://"
         folder = settings.broker_folder.resolve()
         for sub in ("in", "processed"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -43,8 +47,9 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
         # Long enough that an unacked task is never redelivered while still running.
         transport_options = {"visibility_timeout": 3600}
     interval = settings.dispatch_interval_seconds
+    _forget_connections()
     app.conf.update(
-        broker_url=settings.broker_url,
+        broker_url=broker_url,
         broker_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
@@ -79,6 +84,16 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
     else:
         _state.pop("container", None)
     return app
+
+
+def _forget_connections() -> None:
+    """Drop what Celery built from an earlier configuration: its connection pool and the
+    queue/route declarations it caches. A process configures once in production; tests and
+    CLI commands may configure again with another broker or queue, and without this the
+    old broker and queue would silently stay in use."""
+    # Not closed: kombu's process-wide producer pools may still hand its connections out.
+    app._pool = None
+    app.__dict__.pop("amqp", None)
 
 
 def container() -> Container:
@@ -132,7 +147,7 @@ def dispatch_due() -> dict[str, int]:
 
     c = container()
     report = dispatch(sessions=c.sessions, channels=c.channels, policy=c.dispatch_policy,
-                      clock=c.clock, limiter=limiter())
+                      clock=c.clock, limiter=limiter(), on_backlog=c.queue.dispatch_now)
     return report.__dict__
 
 

@@ -97,7 +97,7 @@ def steady(stack: Stack, provider: Provider, *, workers: int, latency: int, rate
         rows = conn.execute(text("""
             SELECT extract(epoch FROM coalesce(sent_at, :cutoff) - due_at), sent_at IS NULL,
                    claimed_at < due_at OR sent_at < due_at
-            FROM messages"""), {"cutoff": cutoff}).all()
+            FROM messages WHERE dedupe_key LIKE 'steady-%'"""), {"cutoff": cutoff}).all()
     late = [float(r[0]) for r in rows]
     unsent = sum(1 for r in rows if r[1])
     early = sum(1 for r in rows if r[2])

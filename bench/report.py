@@ -98,3 +98,19 @@ def write(results: Results, *, started: datetime, settings: dict[str, Any], comp
         latest = "latest.json" if results.mode == "full" else f"latest-{results.mode}.json"
         (RESULTS / latest).write_text(text)
     return path
+
+
+def markdown(path: Path) -> str:
+    """The figures of a results file as a Markdown table (for BENCHMARKS.md):
+    `python -c 'from bench.report import *; print(markdown(RESULTS / "latest.json"))'`."""
+    data = json.loads(path.read_text())
+    lines = ["| benchmark | figure | ours | goal | met | naive design | notes |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for f in data["figures"]:
+        ok = {True: "yes", False: "**no**", None: ""}[f["ok"]]
+        value = f"{_fmt(f['value'])} {f['unit']}".strip()
+        lines.append(f"| {f['bench']} | {f['metric']} | {value} | {f['goal']} | {ok} | "
+                     f"{f['naive']} | {f['note']} |")
+    for bench, error in data.get("errors", {}).items():
+        lines.append(f"| {bench} | FAILED | {error} | | **no** | | |")
+    return "\n".join(lines)

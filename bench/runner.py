@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
                 say(f"{name} failed:\n{traceback.format_exc()}")
             finally:
                 stack.processes.stop_all()  # nothing carries over into the next benchmark
+                stack.reset()
     except KeyboardInterrupt:
         failed = True
         say("interrupted: stopping every process")

@@ -198,6 +198,16 @@ class Stack:
         assert self.engine is not None, "Stack.open() first"
         return self.engine
 
+    def reset(self) -> None:
+        """Between benchmarks: empty every table and the bench's Redis DB, so no row and no
+        queued task (e.g. plan_procedure tasks a benchmark left) reaches the next one."""
+        from aftercare.db.models import Base
+
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        self.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        self.execute("ANALYZE")
+        self.redis.flushdb()
+
     # -- settings for the service's processes ---------------------------------------------
     def env(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERCARE_")}

@@ -118,7 +118,8 @@ class Message(Base):
 
     __tablename__ = "messages"
     __table_args__ = (
-        Index("ix_messages_due", "status", "send_after"),
+        # Claims read due rows in (send_after, id) order straight off this index.
+        Index("ix_messages_due", "status", "send_after", "id"),
         Index("ix_messages_provider_id", "provider_id"),
         Index("ix_messages_patient_sent", "patient_id", "channel", "sent_at"),
     )

@@ -24,10 +24,18 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[int]:
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT ... SKIP LOCKED): with
+        # stale statistics PostgreSQL may run that subquery once per outer row and claim the
+        # whole backlog in one go. The locks taken here hold until the claim commits.
+        ids = session.scalars(candidates.with_for_update(skip_locked=True)).all()
+        if not ids:
+            return []
+        where = Message.id.in_(ids)
+    else:
+        where = Message.id.in_(candidates.scalar_subquery())
     stmt = (
         update(Message)
-        .where(Message.id.in_(candidates.scalar_subquery()), Message.status == "planned")
+        .where(where, Message.status == "planned")
         .values(status="sending", claimed_at=now, attempts=Message.attempts + 1)
         .returning(Message.id)
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from aftercare.channels.base import (
     ChannelError,
@@ -23,7 +24,7 @@ from aftercare.channels.base import (
     Sent,
     UncertainSend,
 )
-from aftercare.db.models import Message
+from aftercare.db.models import DeliveryEvent, Message
 from aftercare.db.session import transaction
 from aftercare.dispatch.backoff import next_attempt
 from aftercare.dispatch.claim import claim_due
@@ -44,6 +45,9 @@ class DispatchPolicy:
     sending_timeout_seconds: int = 300
     # One dispatch run keeps claiming while work is due, up to this long.
     run_budget_seconds: float = 20.0
+    # Provider calls in flight at once per dispatch run (threads): the provider's latency,
+    # not the database, then sets the pace.
+    send_concurrency: int = 8
 
 
 @dataclass
@@ -64,87 +68,167 @@ class DispatchReport:
 def dispatch_due(
     *, sessions: sessionmaker[Session], channels: Mapping[str, SendChannel],
     policy: DispatchPolicy, clock: Callable[[], datetime], limiter: SendLimiter | None = None,
+    on_backlog: Callable[[], None] | None = None,
 ) -> DispatchReport:
-    """Claim due messages in batches and send them, until none are due or time is up."""
+    """Claim due messages in batches and send them, until none are due or time is up.
+
+    A batch goes out `send_concurrency` messages at a time, in parallel: the provider's
+    latency, not the database, sets the pace. When a claim comes back full there is a
+    backlog, and `on_backlog` is called once so that other workers join at once rather
+    than at the next beat tick.
+    """
     report = DispatchReport()
     started = clock()
-    while True:
-        claimed_at = clock()
+    asked_for_help = False
+    with ThreadPoolExecutor(max_workers=policy.send_concurrency,
+                            thread_name_prefix="send") as pool:
+        while True:
+            claimed_at = clock()
+            with transaction(sessions) as session:
+                ids = claim_due(session, now=claimed_at, limit=policy.batch_size)
+            report.claimed += len(ids)
+            if len(ids) == policy.batch_size and on_backlog is not None and not asked_for_help:
+                on_backlog()
+                asked_for_help = True
+            for start in range(0, len(ids), policy.send_concurrency):
+                chunk = ids[start:start + policy.send_concurrency]
+                for outcome in _send_chunk(sessions, chunk, channels, policy, clock, limiter,
+                                           claimed_at, pool):
+                    report.add(outcome)
+            elapsed = (clock() - started).total_seconds()
+            if len(ids) < policy.batch_size or elapsed > policy.run_budget_seconds:
+                return report
+
+
+def _send_chunk(
+    sessions: sessionmaker[Session], ids: list[int], channels: Mapping[str, SendChannel],
+    policy: DispatchPolicy, clock: Callable[[], datetime], limiter: SendLimiter | None,
+    claimed_at: datetime, pool: ThreadPoolExecutor,
+) -> list[str]:
+    """Re-check, renew the claim, send in parallel, and record the chunk in one commit."""
+    outcomes: list[str] = []
+    with transaction(sessions) as session:
+        rows = _load(session, ids)
+        refused = {m.id: r for m in rows if (r := _why_not_send(m)) is not None}
+        for message_id, reason in refused.items():
+            _finish(session, message_id, status="cancelled", reason=reason)
+        outcomes += ["cancelled"] * (len(ids) - len(rows) + len(refused))
+        to_send = [(outgoing_for(m), m.due_at) for m in rows if m.id not in refused]
+        # Renewed at once for the chunk, just before its sends start (see _renew_claims).
+        ours = _renew_claims(session, [o.message_id for o, _ in to_send], claimed_at, clock())
+    superseded = [o for o, _ in to_send if o.message_id not in ours]
+    for outgoing, _ in to_send:
+        if outgoing.message_id not in ours:
+            observe_send(channel=outgoing.channel, outcome="superseded")
+    outcomes += ["superseded"] * len(superseded)
+    to_send = [(o, due) for o, due in to_send if o.message_id in ours]
+
+    def attempt(outgoing: Outgoing) -> Sent | ChannelError:
+        (limiter or NoLimit()).wait_turn(outgoing.channel)
+        try:
+            return channels[outgoing.channel].send(outgoing)
+        except ChannelError as error:
+            return error
+
+    results = list(pool.map(_guarded(attempt), [o for o, _ in to_send]))
+    now = clock()
+    sent = [(o, due, r) for (o, due), r in zip(to_send, results, strict=True)
+            if isinstance(r, Sent)]
+    if sent:
         with transaction(sessions) as session:
-            ids = claim_due(session, now=claimed_at, limit=policy.batch_size)
-        report.claimed += len(ids)
-        for message_id in ids:
-            try:
-                outcome = send_claimed(sessions=sessions, message_id=message_id,
-                                       channels=channels, policy=policy, clock=clock,
-                                       limiter=limiter, claimed_at=claimed_at)
-            except Exception:
-                # Unknown whether the provider got it: leave the row "sending" for
-                # reconciliation to ask, and carry on with the rest of the batch.
-                log.exception("unexpected error sending message %s", message_id)
-                outcome = "errors"
-            report.add(outcome)
-        elapsed = (clock() - started).total_seconds()
-        if len(ids) < policy.batch_size or elapsed > policy.run_budget_seconds:
-            return report
+            _record_sent_many(session, [(o, r) for o, _, r in sent], channels, now)
+        for outgoing, due, _ in sent:
+            observe_send(channel=outgoing.channel, outcome="sent", due_at=due, sent_at=now)
+        outcomes += ["sent"] * len(sent)
+    for (outgoing, _), result in zip(to_send, results, strict=True):
+        if isinstance(result, ChannelError):
+            channel = channels[outgoing.channel]
+            outcome = _record_failure(sessions, outgoing, result, policy, clock(), channel.name)
+            observe_send(channel=outgoing.channel, outcome=outcome)
+            outcomes.append(outcome)
+        elif result is None:
+            outcomes.append("errors")
+    return outcomes
+
+
+def _guarded(attempt: Callable[[Outgoing], Sent | ChannelError]
+             ) -> Callable[[Outgoing], Sent | ChannelError | None]:
+    def run(outgoing: Outgoing) -> Sent | ChannelError | None:
+        try:
+            return attempt(outgoing)
+        except Exception:
+            # Unknown whether the provider got it: leave the row "sending" for
+            # reconciliation to ask, and carry on with the rest of the batch.
+            log.exception("unexpected error sending message %s", outgoing.message_id)
+            return None
+    return run
+
+
+def _load(session: Session, ids: list[int]) -> list[Message]:
+    """The chunk's rows still "sending", with patient and procedure, in one round trip."""
+    return list(session.scalars(
+        select(Message)
+        .where(Message.id.in_(ids), Message.status == "sending")
+        .options(joinedload(Message.patient), joinedload(Message.procedure))
+        .order_by(Message.id)))
+
+
+def _renew_claims(session: Session, ids: list[int], claimed_at: datetime, now: datetime
+                  ) -> set[int]:
+    """Re-stamp our claim just before the provider calls, where it is still ours.
+
+    A batch is claimed at once but sent a chunk at a time. If the batch took longer than
+    sending_timeout_seconds (a slow provider, pacing), reconciliation may already have taken
+    a row over and handed it to another dispatcher: sending it here too would text the
+    patient twice. Reconciliation only takes rows whose claimed_at is older than the timeout,
+    and re-stamps them; so "claimed_at is still our stamp" means no one took the row over,
+    and the fresh stamp keeps reconciliation away while the chunk is sent (which must take
+    less than the timeout: the Twilio client gives up at 10 s).
+    """
+    if not ids:
+        return set()
+    result = session.execute(
+        update(Message)
+        .where(Message.id.in_(ids), Message.status == "sending",
+               Message.claimed_at == claimed_at)
+        .values(claimed_at=now)
+        .returning(Message.id),
+        execution_options={"synchronize_session": False})
+    return set(result.scalars().all())
+
+
+def _record_sent_many(session: Session, sent: list[tuple[Outgoing, Sent]],
+                      channels: Mapping[str, SendChannel], now: datetime) -> None:
+    table = Message.__table__  # Core executemany: one statement, many rows
+    assert isinstance(table, Table)
+    session.execute(
+        update(table).where(table.c.id == bindparam("row_id"), table.c.status == "sending")
+        .values(status="sent", sent_at=now, provider=bindparam("provider_name"),
+                provider_id=bindparam("sid"), provider_status=bindparam("sid_status"),
+                reason=None, updated_at=now),
+        [{"row_id": o.message_id, "provider_name": channels[o.channel].name,
+          "sid": r.provider_id, "sid_status": r.provider_status} for o, r in sent],
+        execution_options={"synchronize_session": False})
+    # Status callbacks that raced ahead of this commit (rare): apply them now.
+    early = set(session.scalars(select(DeliveryEvent.provider_id).where(
+        DeliveryEvent.provider_id.in_([r.provider_id for _, r in sent]))))
+    for outgoing, result in sent:
+        if result.provider_id in early:
+            message = session.get(Message, outgoing.message_id)
+            if message is not None:
+                apply_stored_events(session, message, now)
 
 
 def send_claimed(
     *, sessions: sessionmaker[Session], message_id: int, channels: Mapping[str, SendChannel],
     policy: DispatchPolicy, clock: Callable[[], datetime], limiter: SendLimiter | None = None,
-    claimed_at: datetime | None = None,
+    claimed_at: datetime,
 ) -> str:
-    """Send one row that this dispatcher claimed (at `claimed_at`). Returns the outcome."""
-    with transaction(sessions) as session:
-        message = session.get(Message, message_id)
-        if message is None or message.status != "sending":
-            return "cancelled"
-        refusal = _why_not_send(message)
-        if refusal is not None:
-            _finish(session, message_id, status="cancelled", reason=refusal)
-            return "cancelled"
-        outgoing = outgoing_for(message)
-        due_at = message.due_at
-    channel = channels[outgoing.channel]
-    # Pacing per sending number may wait a while; the claim is re-checked after it.
-    (limiter or NoLimit()).wait_turn(outgoing.channel)
-    if claimed_at is not None and not _renew_claim(sessions, message_id, claimed_at, clock()):
-        # A batch is claimed at once but sent one by one. If sending the batch took longer
-        # than sending_timeout_seconds (a slow provider, rate limiting), reconciliation may
-        # already have taken this row over and handed it to another dispatcher: sending it
-        # here too would text the patient twice. The row is no longer ours; leave it.
-        observe_send(channel=outgoing.channel, outcome="superseded")
-        return "superseded"
-    try:
-        sent = channel.send(outgoing)
-    except ChannelError as error:
-        outcome = _record_failure(sessions, outgoing, error, policy, clock(), channel.name)
-        observe_send(channel=outgoing.channel, outcome=outcome)
-        return outcome
-    now = clock()
-    with transaction(sessions) as session:
-        _record_sent(session, message_id, sent, channel.name, now)
-    observe_send(channel=outgoing.channel, outcome="sent", due_at=due_at, sent_at=now)
-    return "sent"
-
-
-def _renew_claim(sessions: sessionmaker[Session], message_id: int, claimed_at: datetime,
-                 now: datetime) -> bool:
-    """Re-stamp our claim just before the provider call, if it is still ours.
-
-    Reconciliation only takes rows whose claimed_at is older than the sending timeout, and
-    re-stamps them when it does; so "claimed_at is still the stamp of our claim" means no one
-    took the row over, and the fresh stamp keeps reconciliation away for the duration of
-    the call (which must stay shorter than the timeout: the Twilio client gives up at 10 s).
-    """
-    with transaction(sessions) as session:
-        result = session.execute(
-            update(Message)
-            .where(Message.id == message_id, Message.status == "sending",
-                   Message.claimed_at == claimed_at)
-            .values(claimed_at=now),
-            execution_options={"synchronize_session": False})
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+    """Send one row that this dispatcher claimed at `claimed_at`. Returns the outcome."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        [outcome] = _send_chunk(sessions, [message_id], channels, policy, clock, limiter,
+                                claimed_at, pool)
+    return outcome
 
 
 def _why_not_send(message: Message) -> str | None:
@@ -182,16 +266,6 @@ def outgoing_for(message: Message) -> Outgoing:
         to=to, body=message.body, subject=message.subject, language=message.language,
         claimed_at=message.claimed_at,
     )
-
-
-def _record_sent(session: Session, message_id: int, sent: Sent, provider: str, now: datetime
-                 ) -> None:
-    _finish(session, message_id, status="sent", sent_at=now, provider=provider,
-            provider_id=sent.provider_id, provider_status=sent.provider_status, reason=None)
-    message = session.get(Message, message_id)
-    if message is not None and message.status == "sent":
-        session.refresh(message)
-        apply_stored_events(session, message, now)
 
 
 def _record_failure(

@@ -65,12 +65,10 @@ def plan_procedure(
         planned = [_opted_out(m) for m in planned]
     replannable = REPLANNABLE + (("cancelled",) if revive_cancelled else ())
     existing = {(m.step, m.channel): m for m in procedure.messages}
-    written = 0
+    written = _insert_new(session, procedure, [pm for pm in planned if pm.key not in existing])
     for pm in planned:
         row = existing.get(pm.key)
-        if row is None:
-            written += _insert(session, procedure, pm)
-        elif row.status in replannable:
+        if row is not None and row.status in replannable:
             written += _rewrite(session, row.id, pm, replannable)
     # Steps dropped from an edited plan: cancel what has not gone yet.
     wanted = {pm.key for pm in planned}
@@ -128,17 +126,20 @@ def _values(pm: PlannedMessage) -> dict[str, object]:
     }
 
 
-def _insert(session: Session, procedure: Procedure, pm: PlannedMessage) -> int:
+def _insert_new(session: Session, procedure: Procedure, new: list[PlannedMessage]) -> int:
+    """All new rows in one INSERT; a row a concurrent planning run wrote first is skipped."""
+    if not new:
+        return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Message)
-        .values(dedupe_key=plan_message_key(procedure.id, pm.step, pm.channel),
-                procedure_id=procedure.id, patient_id=procedure.patient_id, step=pm.step,
-                channel=pm.channel, language=procedure.patient.language, attempts=0,
-                audience="patient", **_values(pm))
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+    rows = [
+        {"dedupe_key": plan_message_key(procedure.id, pm.step, pm.channel),
+         "procedure_id": procedure.id, "patient_id": procedure.patient_id, "step": pm.step,
+         "channel": pm.channel, "language": procedure.patient.language, "attempts": 0,
+         "audience": "patient", **_values(pm)}
+        for pm in new
+    ]
+    stmt = insert(Message).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return _rowcount(session, stmt)
 
 

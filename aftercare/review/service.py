@@ -34,7 +34,7 @@ def open_queue(session: Session, *, triage: str | None = None, limit: int = 50,
         select(Reply)
         .where(Reply.review_status == "open")
         .order_by(Reply.triage_rank, Reply.received_at, Reply.id)
-        .options(joinedload(Reply.patient))
+        .options(joinedload(Reply.patient), joinedload(Reply.answers))
         .limit(limit).offset(offset)
     )
     if triage is not None:

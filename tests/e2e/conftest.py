@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
+LOGS = REPO_ROOT / "test-output" / "logs"
 PASSWORD = "correct horse battery"
 
 
@@ -114,7 +116,8 @@ class _dev_server:
                       log=self.log_path)
 
     def __exit__(self, *_: object) -> None:
-        if self.proc.poll() is None:
+        died = self.proc.poll()
+        if died is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
@@ -122,6 +125,12 @@ class _dev_server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self.log.close()
+        # Kept beside the screenshots: pytest's own tmp folders are pruned.
+        LOGS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.log_path, LOGS / f"dev-{self.name}.log")
+        if died is not None:
+            tail = self.log_path.read_text(errors="replace")[-6000:]
+            raise AssertionError(f"aftercare dev exited by itself ({died}):\n{tail}")
 
 
 @pytest.fixture(scope="session")

@@ -51,14 +51,15 @@ def test_429_then_500_backoff_then_all_sent_once(
 
 def test_slow_provider_batch_outlasts_sending_timeout(
         pg_db: str, sessions: sessionmaker[Session], standin: Standin, tmp_path: Path) -> None:
-    """Each create takes 120 ms, so a claimed batch of 50 takes ~6 s to send, longer than
-    the 4 s sending timeout: reconciliation takes over the batch's unsent tail while the
-    first dispatcher is still working through it. Neither may send what the other does."""
+    """Each create takes 120 ms and a dispatcher sends one at a time, so a claimed batch of
+    50 takes ~6 s to send, longer than the 4 s sending timeout: reconciliation takes over the
+    batch's unsent tail while the first dispatcher is still working through it. Neither may
+    send what the other does."""
     ids = add_due_messages(sessions, count=100, patients=50,
                            due_at=datetime.now(UTC) - timedelta(minutes=1))
     standin.fault(0, latency_ms=120)
     started = time.monotonic()
-    with cluster(tmp_path, pg_db, standin) as c:
+    with cluster(tmp_path, pg_db, standin, AFTERCARE_DISPATCH_SEND_CONCURRENCY="1") as c:
         worker = c.worker("worker", concurrency=4)
         c.beat("beat")
         wait_until(lambda: all_sent(sessions, ids), timeout=90, what="every message sent",

@@ -152,7 +152,7 @@ def test_twilio_unreachable_is_transient() -> None:
         twilio(api_base_url=closed).send(SMS)
     assert caught.value.code == "network"
     claimed = Outgoing(41, "sms", SMS.to, SMS.body, claimed_at=datetime.now(UTC))
-    assert twilio(api_base_url=closed).lookup(claimed).outcome == "unknown"
+    assert twilio(api_base_url=closed).lookup(claimed).outcome == "unavailable"  # ask again later
 
 
 # --- SMTP against aiosmtpd ------------------------------------------------------------------

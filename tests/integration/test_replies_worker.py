@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -22,8 +22,9 @@ from aftercare.auth.tokens import create_token
 from aftercare.bootstrap import Container, build
 from aftercare.db.models import Message, Reply
 from aftercare.db.session import transaction
-from aftercare.worker import CeleryQueue, app, configure
-from tests.conftest import CELERY_QUEUE, REDIS_URL, make_settings
+from aftercare.worker import CeleryQueue, configure
+from tests.conftest import REDIS_URL, make_settings
+from tests.faults.harness import REDIS_DB, cluster
 from tests.support.factories import daytime_zone, patient_payload, procedure_payload
 from tests.support.smtp import SmtpServer
 from tests.support.webhooks import AUTH_TOKEN, PUBLIC_URL, inbound_fields, post_signed
@@ -35,22 +36,23 @@ ONCALL_EMAIL = "oncall@clinic.example.org"
 @pytest.fixture
 def live(pg_db: str, prism_url: str, smtp_server: SmtpServer, tmp_path: Path
          ) -> Iterator[tuple[Container, TestClient, dict[str, str]]]:
-    settings = make_settings(
-        tmp_path, pg_db, broker_url=f"{REDIS_URL}/3", celery_queue=CELERY_QUEUE,
-        sms_channel="twilio", twilio_account_sid="AC" + "a" * 32,
-        twilio_auth_token=AUTH_TOKEN, twilio_from_number="+15017122661",
-        twilio_api_base_url=prism_url, email_channel="smtp", smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port, email_from="care@clinic.example.org",
-        public_base_url=PUBLIC_URL, oncall_email=ONCALL_EMAIL, oncall_phone="+12125550100",
-    )
-    container = build(settings, queue=CeleryQueue(configure(settings)))
-    configure(settings, container=container)
-    with transaction(container.sessions) as session:
-        token = create_token(session, name="desk", role="staff")
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
-                      shutdown_timeout=20), TestClient(create_app(container)) as client:
-        yield container, client, {"Authorization": f"Bearer {token}"}
-    container.engine.dispose()
+    """Worker and beat as real processes; the API in-process, enqueueing through Redis."""
+    env = {"AFTERCARE_EMAIL_CHANNEL": "smtp", "AFTERCARE_SMTP_HOST": smtp_server.host,
+           "AFTERCARE_SMTP_PORT": str(smtp_server.port),
+           "AFTERCARE_EMAIL_FROM": "care@clinic.example.org",
+           "AFTERCARE_ONCALL_EMAIL": ONCALL_EMAIL, "AFTERCARE_ONCALL_PHONE": "+12125550100"}
+    with cluster(tmp_path, pg_db, SimpleNamespace(url=prism_url), **env) as running:  # type: ignore[arg-type]
+        settings = make_settings(
+            tmp_path, pg_db, broker_url=f"{REDIS_URL}/{REDIS_DB}", celery_queue=running.queue,
+            twilio_auth_token=AUTH_TOKEN, public_base_url=PUBLIC_URL)
+        container = build(settings, queue=CeleryQueue(configure(settings)))
+        with transaction(container.sessions) as session:
+            token = create_token(session, name="desk", role="staff")
+        running.worker("worker", concurrency=2)
+        running.beat("beat")
+        with TestClient(create_app(container)) as client:
+            yield container, client, {"Authorization": f"Bearer {token}"}
+        container.engine.dispose()
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -90,7 +92,6 @@ def test_stop_end_to_end(live: tuple[Container, TestClient, dict[str, str]],
     container, client, auth = live
     phone = "+12125550177"
     procedure_id = log_procedure(client, auth, phone, minutes_ago=5)
-    app.send_task("aftercare.dispatch_due")
     wait_for(lambda: all(m.status == "sent" for m in rows(container, step="welcome")))
 
     response = post_signed(client, "/webhooks/twilio/sms", inbound_fields(phone, "STOP"))
@@ -105,7 +106,6 @@ def test_stop_end_to_end(live: tuple[Container, TestClient, dict[str, str]],
                                                        Message.step != "welcome")):
             m.send_after = datetime.now(UTC) - timedelta(seconds=1)
     emails_before = len(smtp_server.received)
-    app.send_task("aftercare.dispatch_due")
     wait_for(lambda: all(m.status != "planned"
                          for m in rows(container, procedure_id=procedure_id, channel="email")))
     assert len(smtp_server.received) > emails_before

@@ -11,19 +11,18 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from fastapi.testclient import TestClient
 
 from aftercare.api.app import create_app
 from aftercare.auth.tokens import create_token
 from aftercare.bootstrap import Container, build
-from aftercare.channels.smtp_email import SmtpEmail
-from aftercare.channels.twilio_sms import TwilioSMS
 from aftercare.db.session import transaction
-from aftercare.worker import CeleryQueue, app, configure
-from tests.conftest import CELERY_QUEUE, REDIS_URL, make_settings
+from aftercare.worker import CeleryQueue, configure
+from tests.conftest import REDIS_URL, make_settings
+from tests.faults.harness import REDIS_DB, cluster
 from tests.support.factories import daytime_zone, patient_payload, procedure_payload
 from tests.support.smtp import SmtpServer
 
@@ -33,22 +32,19 @@ pytestmark = [pytest.mark.prism]
 @pytest.fixture
 def live(pg_db: str, prism_url: str, smtp_server: SmtpServer, tmp_path: Path
          ) -> Iterator[Container]:
-    settings = make_settings(
-        tmp_path, pg_db, broker_url=f"{REDIS_URL}/3", celery_queue=CELERY_QUEUE,
-        sms_channel="twilio", twilio_account_sid="AC" + "a" * 32,
-        twilio_auth_token="test-token", twilio_from_number="+15017122661",
-        twilio_api_base_url=prism_url, email_channel="smtp", smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port, email_from="care@riverside.example.org",
-    )
-    celery = configure(settings)
-    container = build(settings, queue=CeleryQueue(celery))
-    configure(settings, container=container)
-    assert isinstance(container.channels["sms"], TwilioSMS)
-    assert isinstance(container.channels["email"], SmtpEmail)
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
-                      shutdown_timeout=20):
+    """Worker and beat as real processes (`aftercare worker`, `aftercare beat`); this test
+    talks to them like the API does, through Redis."""
+    env = {"AFTERCARE_EMAIL_CHANNEL": "smtp", "AFTERCARE_SMTP_HOST": smtp_server.host,
+           "AFTERCARE_SMTP_PORT": str(smtp_server.port),
+           "AFTERCARE_EMAIL_FROM": "care@riverside.example.org"}
+    with cluster(tmp_path, pg_db, SimpleNamespace(url=prism_url), **env) as running:  # type: ignore[arg-type]
+        settings = make_settings(tmp_path, pg_db, broker_url=f"{REDIS_URL}/{REDIS_DB}",
+                                 celery_queue=running.queue)
+        container = build(settings, queue=CeleryQueue(configure(settings)))
+        running.worker("worker", concurrency=2)
+        running.beat("beat")
         yield container
-    container.engine.dispose()
+        container.engine.dispose()
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -79,8 +75,7 @@ def test_log_plan_dispatch_end_to_end(live: Container, smtp_server: SmtpServer) 
             return api.get(f"/api/procedures/{procedure_id}").json()  # type: ignore[no-any-return]
 
         wait_for(lambda: show()["planned"])  # the worker ran the planning task
-        # One beat tick: the periodic task, run by the worker.
-        app.send_task("aftercare.dispatch_due")
+        # Beat's next dispatch tick sends what is due.
         wait_for(lambda: {m["status"] for m in show()["messages"]
                           if m["step"] == "welcome"} == {"sent"})
         messages = {(m["step"], m["channel"]): m for m in show()["messages"]}
