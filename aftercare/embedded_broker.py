@@ -16,8 +16,7 @@ from queue import Empty
 from time import monotonic
 from typing import Any
 
-from kombu.transport import TRANSPORT_ALIASES
-from kombu.transport import filesystem
+from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 
@@ -25,7 +24,7 @@ ALIAS = "aftercare-folder"
 
 
 class Channel(filesystem.Channel):  # type: ignore[misc]
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         staging = Path(self.data_folder_out).parent / "staging"
         staging.mkdir(parents=True, exist_ok=True)
@@ -33,7 +32,7 @@ class Channel(filesystem.Channel):  # type: ignore[misc]
         partial.write_bytes(str_to_bytes(dumps(payload)))
         os.replace(partial, Path(self.data_folder_out) / name)
 
-    def _get(self, queue: str) -> Any:
+    def _get(self, queue: str, timeout: Any = None) -> Any:
         wanted = f"{queue}.msg"
         folder = Path(self.data_folder_in)
         taken = folder.parent / "taken"
