@@ -68,9 +68,9 @@ class Settings(BaseSettings):
 
     # Dispatch: how often beat looks for due messages, how many one claim takes, when a
     # message stuck in "sending" is reconciled, and how transient provider errors back off.
-    dispatch_interval_seconds: float = 2.0
+    dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 200
-    dispatch_send_concurrency: int = Field(default=8, ge=1, le=64)
+    dispatch_send_concurrency: int = Field(default=16, ge=1, le=64)
     sending_timeout_seconds: int = 300
     max_send_attempts: int = 6
     retry_base_seconds: float = 30.0

@@ -47,7 +47,7 @@ class DispatchPolicy:
     run_budget_seconds: float = 20.0
     # Provider calls in flight at once per dispatch run (threads): the provider's latency,
     # not the database, then sets the pace.
-    send_concurrency: int = 8
+    send_concurrency: int = 16
 
 
 @dataclass

@@ -20,8 +20,8 @@ WEBHOOK_PREFIX = "/webhooks/twilio/"
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-# The same baseline the web pages get (aftercare/web/security.py adds its CSP there). Set
-# with setdefault, so whichever middleware runs first wins and nothing is sent twice.
+# Every response, pages and API alike (aftercare/web/security.py adds the pages' CSP).
+# Set with setdefault: a route that chose its own value keeps it.
 API_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import CursorResult, Executable, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from aftercare.careplans.schema import CarePlan, QuietHours
 from aftercare.db.models import Message, Procedure, plan_message_key
@@ -38,7 +38,9 @@ def plan_procedure(
     revive_cancelled: bool = False,
 ) -> int:
     """Plan (or re-plan) one procedure's messages. Returns how many rows were written."""
-    procedure = session.get(Procedure, procedure_id)
+    # Patient and existing rows in the same round trips as the procedure itself.
+    procedure = session.get(Procedure, procedure_id, options=[
+        joinedload(Procedure.patient), selectinload(Procedure.messages)])
     if procedure is None:
         return 0
     if procedure.status != "active":

@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from aftercare.bootstrap import Container
 from aftercare.web.errors import install_handlers
 from aftercare.web.render import STATIC_DIR, make_templates
-from aftercare.web.security import SecurityHeaders
+from aftercare.web.security import ContentSecurityPolicy
 
 SESSION_COOKIE = "aftercare_session"
 
@@ -35,7 +35,7 @@ def install_web(app: FastAPI, container: Container) -> None:
     for module in (auth, log_procedure, procedures, review, careplans, phone, admin):
         app.include_router(module.router)
     install_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ContentSecurityPolicy)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key.get_secret_value(),
         session_cookie=SESSION_COOKIE, max_age=settings.session_max_age_minutes * 60,

@@ -1,4 +1,4 @@
-"""Browser-facing protections: security headers on pages, a CSRF token per session.
+"""Browser-facing protections: a content security policy on pages, a CSRF token per session.
 
 The CSRF token lives in the signed session cookie and must come back in every POST (a form
 field, or a header for the few lines of JS); comparing in constant time.
@@ -19,16 +19,13 @@ CSRF_HEADER = "x-csrf-token"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
        "object-src 'none'")
-HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
-# FastAPI's interactive docs load their own script and styles; they keep the other headers.
+# FastAPI's interactive docs load their own script and styles. The other security headers
+# (nosniff, frame denial, referrer policy) come with every response from
+# aftercare/observability/http.py.
 NO_CSP_PREFIXES = ("/docs", "/redoc")
 
 
-class SecurityHeaders:
+class ContentSecurityPolicy:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -39,12 +36,8 @@ class SecurityHeaders:
         with_csp = not str(scope.get("path", "")).startswith(NO_CSP_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if with_csp:
-                    headers.setdefault("Content-Security-Policy", CSP)
+            if message["type"] == "http.response.start" and with_csp:
+                MutableHeaders(scope=message).setdefault("Content-Security-Policy", CSP)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
