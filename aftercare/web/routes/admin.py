@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.api.deps import ContainerDep, RowId, SessionDep
 from aftercare.auth import users
 from aftercare.auth.tokens import ROLES, create_token
 from aftercare.web import audit
@@ -46,7 +46,7 @@ def create_user(request: Request, session: SessionDep, container: ContainerDep,
 
 
 @router.post("/users/{user_id:int}")
-def change_user(user_id: int, request: Request, session: SessionDep, container: ContainerDep,
+def change_user(user_id: RowId, request: Request, session: SessionDep, container: ContainerDep,
                 user: AdminUser, role: FormText = "", disabled: FormText = "") -> Response:
     now = container.clock()
     detail: dict[str, object] = {}
@@ -92,7 +92,7 @@ def new_token(request: Request, session: SessionDep, container: ContainerDep,
 
 
 @router.post("/tokens/{token_id:int}/revoke")
-def revoke(token_id: int, request: Request, session: SessionDep, container: ContainerDep,
+def revoke(token_id: RowId, request: Request, session: SessionDep, container: ContainerDep,
            user: AdminUser) -> Response:
     token = revoke_token(session, token_id=token_id, now=container.clock())
     if token is not None:

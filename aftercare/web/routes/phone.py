@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.api.deps import ContainerDep, RowId, SessionDep
 from aftercare.bootstrap import Container
 from aftercare.db.models import Patient
 from aftercare.replies.inbound import accept_sms
@@ -43,7 +43,7 @@ def choose_patient(request: Request, session: SessionDep, user: StaffUser) -> Re
 
 
 @router.get("/phone/{patient_id:int}")
-def patient_phone(patient_id: int, request: Request, session: SessionDep,
+def patient_phone(patient_id: RowId, request: Request, session: SessionDep,
                   container: ContainerDep, user: StaffUser) -> Response:
     patient = _patient(session, patient_id)
     audit.record(session, actor=user.email, action="view_patient",
@@ -54,7 +54,7 @@ def patient_phone(patient_id: int, request: Request, session: SessionDep,
 
 
 @router.get("/phone/{patient_id:int}/thread")
-def patient_thread(patient_id: int, request: Request, session: SessionDep,
+def patient_thread(patient_id: RowId, request: Request, session: SessionDep,
                    user: StaffUser) -> Response:
     patient = _patient(session, patient_id)
     return page(request, "_thread.html", {"patient": patient,
@@ -63,7 +63,7 @@ def patient_thread(patient_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/phone/{patient_id:int}")
-async def send_reply(patient_id: int, request: Request, session: SessionDep,
+async def send_reply(patient_id: RowId, request: Request, session: SessionDep,
                      container: ContainerDep, user: StaffUser,
                      body: Annotated[str, Form()] = "") -> Response:
     patient = _patient(session, patient_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.api.deps import ContainerDep, RowId, SessionDep
 from aftercare.bootstrap import Container
 from aftercare.db.models import Procedure
 from aftercare.procedures import service
@@ -47,7 +47,7 @@ def procedures_list(request: Request, session: SessionDep, container: ContainerD
 
 
 @router.get("/procedures/{procedure_id:int}")
-def procedure_page(procedure_id: int, request: Request, session: SessionDep,
+def procedure_page(procedure_id: RowId, request: Request, session: SessionDep,
                    container: ContainerDep, user: StaffUser) -> Response:
     procedure = _procedure(session, procedure_id)
     audit.record(session, actor=user.email, action="view_procedure",
@@ -56,7 +56,7 @@ def procedure_page(procedure_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/procedures/{procedure_id:int}/reschedule")
-async def reschedule(procedure_id: int, request: Request, session: SessionDep,
+async def reschedule(procedure_id: RowId, request: Request, session: SessionDep,
                      container: ContainerDep, user: StaffUser) -> Response:
     values, errors, performed_at, zone = check_reschedule(await request.form())
     procedure = _procedure(session, procedure_id)
@@ -79,7 +79,7 @@ async def reschedule(procedure_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/procedures/{procedure_id:int}/cancel")
-async def cancel(procedure_id: int, request: Request, session: SessionDep,
+async def cancel(procedure_id: RowId, request: Request, session: SessionDep,
                  container: ContainerDep, user: StaffUser) -> Response:
     form = await request.form()
     reason = str(form.get("reason") or "").strip()[:200] or "cancelled by staff"

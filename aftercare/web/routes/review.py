@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare.api.deps import ContainerDep, RowId, SessionDep
 from aftercare.db.models import Reply
 from aftercare.procedures.errors import InvalidRequest, NotFound
 from aftercare.review import service
@@ -43,7 +43,7 @@ def review_queue_fragment(request: Request, session: SessionDep, container: Cont
 
 
 @router.get("/review/{reply_id:int}")
-def review_reply(reply_id: int, request: Request, session: SessionDep,
+def review_reply(reply_id: RowId, request: Request, session: SessionDep,
                  container: ContainerDep, user: ClinicianUser) -> Response:
     reply = _reply(session, reply_id)
     audit.record(session, actor=user.email, action="view_reply", subject=f"reply:{reply.id}",
@@ -52,7 +52,7 @@ def review_reply(reply_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/review/{reply_id:int}")
-def record_review(reply_id: int, request: Request, session: SessionDep,
+def record_review(reply_id: RowId, request: Request, session: SessionDep,
                   container: ContainerDep, user: ClinicianUser,
                   outcome: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""
                   ) -> Response:
