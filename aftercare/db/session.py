@@ -30,6 +30,11 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Enough kept-open connections for the API's thread pool and a worker's send threads:
+    # past pool_size SQLAlchemy opens overflow connections and closes them after each use,
+    # and a PostgreSQL connection costs milliseconds to open.
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 20)
     return create_engine(database_url, **kwargs)
 
 
