@@ -116,11 +116,10 @@ def _send_chunk(
         to_send = [(outgoing_for(m), m.due_at) for m in rows if m.id not in refused]
         # Renewed at once for the chunk, just before its sends start (see _renew_claims).
         ours = _renew_claims(session, [o.message_id for o, _ in to_send], claimed_at, clock())
-    superseded = [o for o, _ in to_send if o.message_id not in ours]
     for outgoing, _ in to_send:
         if outgoing.message_id not in ours:
             observe_send(channel=outgoing.channel, outcome="superseded")
-    outcomes += ["superseded"] * len(superseded)
+            outcomes.append("superseded")
     to_send = [(o, due) for o, due in to_send if o.message_id in ours]
 
     def attempt(outgoing: Outgoing) -> Sent | ChannelError:

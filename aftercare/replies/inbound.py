@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
@@ -93,13 +93,13 @@ def _store(session: Session, sid: str, sender: str, fields: Mapping[str, str], n
 def _patients_for(session: Session, phone: str) -> list[Patient]:
     """Everyone on file with this number, the one we texted most recently first."""
     patients = list(session.scalars(select(Patient).where(Patient.phone == phone)))
-    last_sent: dict[int, datetime] = {}
-    for patient in patients:
-        sent = session.scalar(select(Message.sent_at).where(
-            Message.patient_id == patient.id, Message.sent_at.is_not(None))
-            .order_by(Message.sent_at.desc()).limit(1))
-        last_sent[patient.id] = sent or patient.created_at
-    return sorted(patients, key=lambda p: last_sent[p.id], reverse=True)
+    if len(patients) < 2:
+        return patients
+    last_sent = dict(session.execute(
+        select(Message.patient_id, func.max(Message.sent_at))
+        .where(Message.patient_id.in_([p.id for p in patients]))
+        .group_by(Message.patient_id)).tuples().all())
+    return sorted(patients, key=lambda p: last_sent.get(p.id) or p.created_at, reverse=True)
 
 
 def _answered_check_in(session: Session, patients: list[Patient], now: datetime,

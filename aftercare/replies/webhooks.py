@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
 from aftercare.api.deps import ContainerDep
+from aftercare.bootstrap import Container
 from aftercare.db.session import transaction
 from aftercare.dispatch.delivery import record_status
 from aftercare.replies.inbound import BadInbound, accept_sms
@@ -70,7 +71,7 @@ async def delivery_status(request: Request, container: ContainerDep) -> Response
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
-def _record(container: ContainerDep, sid: str, status: str, error_code: str | None) -> None:
+def _record(container: Container, sid: str, status: str, error_code: str | None) -> None:
     with transaction(container.sessions) as session:
         record_status(session, provider_id=sid, status=status, error_code=error_code,
                       now=container.clock())

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,50 +14,24 @@ import httpx
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.support.devserver import Server, dev_server
 from tests.support.factories import daytime_zone, patient_payload, procedure_payload
-from tests.support.prism import free_port
 
 
 @pytest.fixture
-def dev_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def embedded(tmp_path: Path) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERCARE_")}
     env.update(AFTERCARE_VAR_DIR=str(tmp_path / "var"),
                AFTERCARE_DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'aftercare.db'}",
                AFTERCARE_SCHEDULES_DIR=str(REPO_ROOT / "schedules"),
                AFTERCARE_DISPATCH_INTERVAL_SECONDS="1")
-    port = free_port()
-    log = (tmp_path / "dev.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "aftercare", "dev", "--port", str(port)],
-                            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "dev.log").read_text())
-            time.sleep(0.3)
-        yield base, env
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    with dev_server(tmp_path, env, "embedded") as running:
+        yield running
 
 
-def test_readme_loop(dev_server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
-    base, env = dev_server
-    token = subprocess.run(
-        [sys.executable, "-m", "aftercare", "tokens", "create", "--name", "front-desk",
-         "--role", "staff"], env=env, cwd=tmp_path, check=True, capture_output=True, text=True,
-    ).stdout.strip()
+def test_readme_loop(embedded: Server) -> None:
+    base = embedded.base
+    token = embedded.cli("tokens", "create", "--name", "front-desk", "--role", "staff").strip()
     assert token.startswith("act_")
     headers = {"Authorization": f"Bearer {token}"}
     now = datetime.now(UTC)
@@ -80,8 +51,7 @@ def test_readme_loop(dev_server: tuple[str, dict[str, str]], tmp_path: Path) -> 
     assert sent, body
     assert any(m["step"] == "walk_2h" and m["channel"] == "sms" for m in sent)
     assert all(m["provider_id"].startswith("console-") for m in sent)
-    outbox = subprocess.run([sys.executable, "-m", "aftercare", "outbox"], env=env,
-                            cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    outbox = embedded.cli("outbox")
     recorded = [json.loads(line) for line in outbox.splitlines()]
     assert {r["message_id"] for r in recorded} >= {m["id"] for m in sent}
     # The same external_id again is the same procedure.

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PASSWORD, Server
+from tests.support.devserver import PASSWORD, Server
 from tests.support.factories import daytime_zone
 
 WAIT_MS = 60_000  # the worker plans and sends within seconds; allow a slow CI machine

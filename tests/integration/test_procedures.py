@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 
 from aftercare.api.app import create_app
 from aftercare.auth.tokens import create_token
-from aftercare.bootstrap import Container, RecordingQueue
+from aftercare.bootstrap import Container
 from aftercare.db.models import Message, Patient, Procedure
 from aftercare.db.session import transaction
-from aftercare.procedures.outbox import plan_procedure
 from tests.conftest import FrozenClock
 from tests.support.factories import patient_payload, procedure_payload
+from tests.support.queue import run_planning
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -37,15 +37,6 @@ def api(container: Container) -> Iterator[TestClient]:
     with TestClient(create_app(container)) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         yield client
-
-
-def run_planning(container: Container) -> None:
-    queue = container.queue
-    assert isinstance(queue, RecordingQueue)
-    while queue.planned:
-        with transaction(container.sessions) as session:
-            plan_procedure(session, procedure_id=queue.planned.pop(0), plans=container.plans,
-                           policy=container.planning_policy, now=container.clock())
 
 
 def counts(container: Container) -> tuple[int, int, int]:

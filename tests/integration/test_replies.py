@@ -451,3 +451,22 @@ def test_reread_keeps_history_and_raw_text(client: TestClient, container: Contai
         assert again is not None and again.body == "bit swollen"
         assert again.present == ["swelling"]
         assert s.scalar(select(func.count()).select_from(ReplyReading)) == 2
+
+
+def test_shared_phone_reply_goes_to_the_patient_texted_last(client: TestClient,
+                                                            container: Container) -> None:
+    """A family phone: two patients on one number; a reply that answers no check-in goes to
+    the one we texted most recently."""
+    log_and_plan(client, container, first_name="Ana")
+    log_and_plan(client, container, first_name="Luis")
+    with transaction(container.sessions) as s:
+        luis = s.scalars(select(Patient).where(Patient.first_name == "Luis")).one()
+        walk = s.scalars(select(Message).where(Message.patient_id == luis.id,
+                                               Message.kind == "walking")).first()
+        assert walk is not None
+        # Later than Ana's record was created (created_at is the real clock, not NOW).
+        walk.status, walk.sent_at = "sent", datetime.now(UTC) + timedelta(seconds=1)
+        luis_id = luis.id
+    post_signed(client, "/webhooks/twilio/sms", inbound_fields(PHONE, "thanks"))
+    with container.sessions() as s:
+        assert s.scalars(select(Reply)).one().patient_id == luis_id

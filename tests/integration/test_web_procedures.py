@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from aftercare.bootstrap import Container, RecordingQueue
+from aftercare.bootstrap import Container
 from aftercare.db.models import Message, Patient, Procedure, Reply, Review
 from aftercare.db.session import transaction
-from aftercare.procedures.outbox import plan_procedure
 from tests.conftest import FrozenClock
 from tests.integration.test_web_support import Web, add_user, make_web, text_of
+from tests.support.queue import run_planning
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
@@ -50,15 +50,6 @@ def counts(web: Web) -> tuple[int, int, int]:
     with web.container.sessions() as s:
         return tuple(s.scalar(select(func.count()).select_from(m)) or 0  # type: ignore[return-value]
                      for m in (Patient, Procedure, Message))
-
-
-def run_planning(container: Container) -> None:
-    queue = container.queue
-    assert isinstance(queue, RecordingQueue)
-    while queue.planned:
-        with transaction(container.sessions) as session:
-            plan_procedure(session, procedure_id=queue.planned.pop(0), plans=container.plans,
-                           policy=container.planning_policy, now=container.clock())
 
 
 def log(web: Web, **overrides: str) -> int:
