@@ -1,4 +1,5 @@
-"""SQL round trips per procedure logged, per procedure planned and per message sent.
+"""SQL round trips per procedure logged, per procedure planned (alone, and in a batch as the
+worker plans them) and per message sent.
 
 In-process, with the service's own functions on the scratch database and fakes for the
 queue and channels, counting every statement the engine executes. The profiles show the
@@ -28,9 +29,11 @@ MESSAGES = 200
 
 def run(stack: Stack, results: Results) -> None:
     from aftercare.dispatch.send import dispatch_due
+    from aftercare.procedures.batch import plan_logged_procedures
     from aftercare.procedures.outbox import plan_procedure
     from aftercare.procedures.schemas import ProcedureIn
     from aftercare.procedures.service import log_procedure
+    from aftercare.procedures.sweep import BATCH_SIZE
 
     settings = Settings(_env_file=None, database_url=stack.db_url,  # type: ignore[call-arg]
                         schedules_dir=REPO / "schedules", var_dir=stack.workdir / "inproc",
@@ -48,11 +51,12 @@ def run(stack: Stack, results: Results) -> None:
         work()
         return {k: counted[k] - before[k] for k in counted}
 
-    requests = [ProcedureIn.model_validate(p["json"]) for p in payloads(PROCEDURES, "-")]
+    requests = [ProcedureIn.model_validate(p["json"])
+                for p in payloads(PROCEDURES + BATCH_SIZE, "-")]
     ids: list[int] = []
 
-    def log_all() -> None:
-        for request in requests:
+    def log_all(some: list[ProcedureIn]) -> None:
+        for request in some:
             with transaction(c.sessions) as session:
                 procedure, _ = log_procedure(session, request=request, plans=c.plans,
                                              phone_region="US")
@@ -64,9 +68,17 @@ def run(stack: Stack, results: Results) -> None:
                 plan_procedure(session, procedure_id=procedure_id, plans=c.plans,
                                policy=c.planning_policy, now=datetime.now(UTC))
 
-    logged = measure(log_all)
+    def plan_batch() -> None:
+        with transaction(c.sessions) as session:
+            done = plan_logged_procedures(session, plans=c.plans, policy=c.planning_policy,
+                                          now=datetime.now(UTC), limit=BATCH_SIZE)
+        assert done == BATCH_SIZE, done
+
+    logged = measure(lambda: log_all(requests[:PROCEDURES]))
     planned = measure(plan_all)
     rows = stack.scalar("SELECT count(*) FROM messages")
+    log_all(requests[PROCEDURES:])  # not planned yet: one batch's worth
+    batched = measure(plan_batch)
     clear_messages(stack)
     add_patients(stack, 100, tag="rt")
     add_due_sms(stack, MESSAGES, tag="rt", first_due=datetime.now(UTC) - timedelta(seconds=1),
@@ -79,6 +91,7 @@ def run(stack: Stack, results: Results) -> None:
 
     per = {"log": {k: v / PROCEDURES for k, v in logged.items()},
            "plan": {k: v / PROCEDURES for k, v in planned.items()},
+           "plan_batch": {k: v / BATCH_SIZE for k, v in batched.items()},
            "dispatch": {k: v / MESSAGES for k, v in sent.items()}}
     results.details["roundtrips"] = {**per, "messages_per_procedure": rows / PROCEDURES}
     results.add("roundtrips", "SQL statements per procedure logged", per["log"]["statements"],
@@ -86,6 +99,9 @@ def run(stack: Stack, results: Results) -> None:
                      "its own commit)")
     results.add("roundtrips", "SQL statements per procedure planned", per["plan"]["statements"],
                 note=f"{rows / PROCEDURES:.1f} outbox rows per procedure, one INSERT each")
+    results.add("roundtrips", "SQL statements per procedure planned in a batch",
+                per["plan_batch"]["statements"],
+                note=f"plan_logged_procedures over {BATCH_SIZE} procedures, one transaction")
     results.add("roundtrips", "SQL statements / commits per message sent",
                 f"{per['dispatch']['statements']:.1f} / {per['dispatch']['commits']:.1f}",
                 note=f"dispatch_due over {MESSAGES} due SMS, fake channel")

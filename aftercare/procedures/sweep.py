@@ -1,17 +1,21 @@
-"""A safety net: plan procedures whose planning task never ran (broker down at commit)."""
+"""Planning every procedure not planned yet: woken by the API, and every 30 s as a safety net
+(a wake-up lost while the broker was down)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.careplans.schema import CarePlan
-from aftercare.db.models import Procedure
 from aftercare.db.session import transaction
-from aftercare.procedures.outbox import PlanningPolicy, plan_procedure
+from aftercare.procedures.batch import plan_logged_procedures
+from aftercare.procedures.outbox import PlanningPolicy
+
+# Procedures a transaction plans: few enough that locks and the batch's memory stay small,
+# enough that the per-transaction round trips stop mattering.
+BATCH_SIZE = 200
 
 
 def plan_unplanned(
@@ -19,15 +23,17 @@ def plan_unplanned(
     clock: Callable[[], datetime], older_than: timedelta = timedelta(seconds=30),
     limit: int = 500,
 ) -> int:
-    now = clock()
-    with sessions() as session:
-        ids = session.scalars(
-            select(Procedure.id)
-            .where(Procedure.planned_at.is_(None), Procedure.created_at < now - older_than)
-            .order_by(Procedure.id).limit(limit)
-        ).all()
-    for procedure_id in ids:
+    """Plan up to `limit` procedures logged over `older_than` ago. Returns how many."""
+    # Fixed once: procedures logged while this runs wait for the next wake-up, so it ends.
+    logged_before = clock() - older_than
+    planned = 0
+    while planned < limit:
         with transaction(sessions) as session:
-            plan_procedure(session, procedure_id=procedure_id, plans=plans, policy=policy,
-                           now=clock())
-    return len(ids)
+            count = plan_logged_procedures(
+                session, plans=plans, policy=policy, now=clock(), logged_before=logged_before,
+                limit=min(BATCH_SIZE, limit - planned))
+        if count == 0:
+            break
+        planned += count
+    return planned
+
