@@ -6,10 +6,11 @@ Celery's prefork workers fork after importing, and each child needs its own engi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,9 @@ from aftercare.dispatch.send import DispatchPolicy
 from aftercare.planning import ClinicContext
 from aftercare.procedures.outbox import PlanningPolicy
 from aftercare.settings import Settings
+
+if TYPE_CHECKING:
+    from aftercare.replies.intake import ReplyIntake
 
 
 class TaskQueue(Protocol):
@@ -65,6 +69,13 @@ class Container:
     channels: dict[str, SendChannel]
     queue: TaskQueue
     clock: Callable[[], datetime] = utc_now
+
+    @functools.cached_property
+    def reply_intake(self) -> ReplyIntake:
+        """Stores inbound replies many to a transaction (replies/intake.py)."""
+        from aftercare.replies.intake import ReplyIntake
+
+        return ReplyIntake(self.engine)
 
     @property
     def planning_policy(self) -> PlanningPolicy:
@@ -119,7 +130,7 @@ def build(
     if queue is None:
         from aftercare.worker import CeleryQueue, configure
 
-        queue = CeleryQueue(configure(settings))
+        queue = CeleryQueue(configure(settings), wakeup_window=settings.wakeup_window_seconds)
     return Container(
         settings=settings,
         engine=engine,

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     max_send_attempts: int = 6
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
+    # The API wakes the worker for new procedures and replies at most this often (seconds);
+    # each wake-up plans or reads everything pending. 0: one task per procedure or reply.
+    wakeup_window_seconds: float = Field(default=0.02, ge=0, le=5)
 
     # Replies: how far back a reply may answer a check-in, who is alerted about urgent ones,
     # and how long an urgent reply may wait for review before the alert goes again.

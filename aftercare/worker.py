@@ -8,7 +8,7 @@ lazily in each worker process, after any fork.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from celery import Celery, signals
@@ -16,6 +16,7 @@ from celery import Celery, signals
 from aftercare.db.session import transaction
 from aftercare.embedded_broker import register as register_folder_broker
 from aftercare.settings import Settings
+from aftercare.wakeups import Wakeups
 
 if TYPE_CHECKING:
     from aftercare.bootstrap import Container
@@ -71,7 +72,7 @@ def configure(settings: Settings, *, container: Container | None = None) -> Cele
                                                              5)}},
             "plan-unplanned": {"task": "aftercare.plan_unplanned", "schedule": 30.0,
                                "options": {"expires": 30}},
-            "read-unread-replies": {"task": "aftercare.read_unread", "schedule": 30.0,
+            "read-unread-replies": {"task": "aftercare.read_replies", "schedule": 30.0,
                                     "options": {"expires": 30}},
             "escalate-urgent": {"task": "aftercare.escalate_urgent", "schedule": 60.0,
                                 "options": {"expires": 60}},
@@ -105,34 +106,50 @@ def container() -> Container:
         if not isinstance(settings, Settings):
             settings = Settings()
             configure(settings)
-        found = build(settings, queue=CeleryQueue(app))
+        found = build(settings, queue=CeleryQueue(
+            app, wakeup_window=settings.wakeup_window_seconds))
         _state["container"] = found
     return found  # type: ignore[return-value]
 
 
-@dataclass
 class CeleryQueue:
-    celery: Celery
+    """Work for the worker. New procedures and replies only wake it (coalesced, see
+    wakeups.py): its tasks plan or read everything pending, so the ids are not sent."""
+
+    def __init__(self, celery: Celery, *, wakeup_window: float = 0.0) -> None:
+        self.celery = celery
+        self._wakeups = Wakeups(self._send, window=wakeup_window)
 
     def plan_procedure(self, procedure_id: int) -> None:
-        self._send("aftercare.plan_procedure", procedure_id)
+        self._wakeups.request("aftercare.plan_pending")
 
     def process_reply(self, reply_id: int) -> None:
-        self._send("aftercare.process_reply", reply_id)
+        self._wakeups.request("aftercare.read_replies")
 
     def dispatch_now(self) -> None:
         self._send("aftercare.dispatch_due")
 
-    def _send(self, task: str, *args: int) -> None:
+    def _send(self, task: str) -> None:
         try:
-            self.celery.send_task(task, args=list(args))
+            self.celery.send_task(task)
         except Exception:
             # The row is committed; a periodic sweep picks it up when the broker is back.
-            log.warning("could not enqueue %s%s; the sweep will", task, args, exc_info=True)
+            log.warning("could not enqueue %s; the sweep will", task, exc_info=True)
+
+
+@app.task(name="aftercare.plan_pending")
+def plan_pending() -> int:
+    """Woken by the API: plan every procedure not planned yet, in batches."""
+    from aftercare.procedures.sweep import plan_unplanned
+
+    c = container()
+    return plan_unplanned(sessions=c.sessions, plans=c.plans, policy=c.planning_policy,
+                          clock=c.clock, older_than=timedelta(0))
 
 
 @app.task(name="aftercare.plan_procedure")
 def plan_procedure(procedure_id: int) -> None:
+    """Tasks queued by an earlier release, one per procedure."""
     from aftercare.procedures.outbox import plan_procedure as plan
 
     c = container()
@@ -177,30 +194,43 @@ def reconcile_sending() -> dict[str, int]:
 
 @app.task(name="aftercare.plan_unplanned")
 def plan_unplanned() -> int:
+    """The safety net: procedures a lost wake-up left unplanned for 30 s."""
     from aftercare.procedures.sweep import plan_unplanned as sweep
 
     c = container()
     return sweep(sessions=c.sessions, plans=c.plans, policy=c.planning_policy, clock=c.clock)
 
 
+@app.task(name="aftercare.read_replies")
+def read_replies() -> int:
+    """Woken by the webhook (and every 30 s by beat): read every reply not read yet."""
+    from aftercare.replies.sweep import read_unread
+
+    c = container()
+    report = read_unread(sessions=c.sessions, plans=c.plans, settings=c.settings,
+                         clock=c.clock)
+    if report.urgent:  # the safety reply and alerts go now, not at the next beat tick
+        c.queue.dispatch_now()
+    return report.read
+
+
+@app.task(name="aftercare.read_unread")
+def read_unread() -> int:
+    """The sweep's name in an earlier release, for tasks still queued under it."""
+    return read_replies()
+
+
 @app.task(name="aftercare.process_reply")
 def process_reply(reply_id: int) -> None:
+    """Tasks queued by an earlier release, one per reply."""
     from aftercare.replies.processing import process_reply as process
 
     c = container()
     with transaction(c.sessions) as session:
         urgent = process(session, reply_id=reply_id, plans=c.plans, settings=c.settings,
                          now=c.clock())
-    if urgent:  # the safety reply and alerts go now, not at the next beat tick
+    if urgent:
         c.queue.dispatch_now()
-
-
-@app.task(name="aftercare.read_unread")
-def read_unread() -> int:
-    from aftercare.replies.sweep import read_unread as sweep
-
-    c = container()
-    return sweep(sessions=c.sessions, queue=c.queue, clock=c.clock)
 
 
 @app.task(name="aftercare.escalate_urgent")

@@ -65,7 +65,7 @@ def _run(name: str, stack: Stack, results: Results, s: Sizes, profile: bool) -> 
         "dispatch": lambda: dispatch.run(stack, results, s, profile=profile),
         "webhooks": lambda: webhooks.run(stack, results, rates=s.webhook_rates,
                                          seconds=s.webhook_seconds,
-                                         read_seconds=s.read_seconds),
+                                         read_seconds=s.read_seconds, profile=profile),
         "memory": lambda: memory.run(stack, results, s),
         "review": lambda: review.run(stack, results, replies=s.replies,
                                      requests=s.review_requests),

@@ -236,10 +236,13 @@ class Stack:
         return env
 
     # -- the service's processes ----------------------------------------------------------
-    def start_api(self) -> tuple[Proc, str]:
+    def start_api(self, *, workers: int = 1) -> tuple[Proc, str]:
+        """`python -m aftercare api` with `workers` uvicorn processes (one per core in
+        production)."""
         port = free_port()
         proc = self.processes.start("api", [sys.executable, "-m", "aftercare", "api",
-                                            "--host", "127.0.0.1", "--port", str(port)],
+                                            "--host", "127.0.0.1", "--port", str(port),
+                                            "--workers", str(workers)],
                                     self.env())
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
+from bench import profiling
 from bench.data import add_patients
 from bench.load import Request, open_loop, percentile
 from bench.progress import say
@@ -96,11 +97,12 @@ def reader_rate(seconds: float) -> tuple[float, int]:
 
 
 def run(stack: Stack, results: Results, *, rates: tuple[int, ...], seconds: float,
-        read_seconds: float) -> None:
+        read_seconds: float, profile: bool = False) -> None:
     phones = seed(stack)
     bodies = texts()
-    _, base = stack.start_api()
+    api, base = stack.start_api()
     open_loop(base, signed_requests(200, phones, bodies), rate=50)  # warm up
+    spy = profiling.start("webhooks-api", api.pid) if profile else None
     steps: list[dict[str, Any]] = []
     best = None
     for rate in rates:
@@ -116,6 +118,9 @@ def run(stack: Stack, results: Results, *, rates: tuple[int, ...], seconds: floa
         if not steps[-1]["sustained"]:
             break
         best = steps[-1]
+    if spy is not None:
+        results.details[f"profile {spy.name}"] = summary = spy.stop()
+        say(f"profile {spy.name}:\n{profiling.describe(summary)}")
     replies = stack.scalar("SELECT count(*) FROM replies")
     reads, distinct = reader_rate(read_seconds)
     stack.redis.delete(stack.queue)  # the reading tasks no worker ran

@@ -14,7 +14,9 @@ from aftercare.bootstrap import Container
 from aftercare.db.models import ApiToken
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, and the hop cost
+    # more than the attribute lookup.
     return request.app.state.container  # type: ignore[no-any-return]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -85,6 +86,11 @@ class Patient(Base):
 
 class Procedure(Base):
     __tablename__ = "procedures"
+    __table_args__ = (
+        # Planning takes the procedures not planned yet, oldest first: only those are indexed.
+        Index("ix_procedures_unplanned", "id", postgresql_where=text("planned_at IS NULL"),
+              sqlite_where=text("planned_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -169,6 +175,10 @@ class Reply(Base):
     __table_args__ = (
         # The clinician queue: open replies, most urgent first, oldest first.
         Index("ix_replies_queue", "review_status", "triage_rank", "received_at"),
+        # Replies still to read (keywords never are): a handful, among millions read.
+        Index("ix_replies_unread", "id",
+              postgresql_where=text("read_at IS NULL AND keyword IS NULL"),
+              sqlite_where=text("read_at IS NULL AND keyword IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,27 +1,33 @@
-"""An inbound SMS: stored raw at once, matched to patient and check-in, keywords honoured.
+"""An inbound SMS: stored raw at once, keywords honoured at once, everything else read later.
 
 The same function serves Twilio's webhook (after its signature is checked) and the patient
-phone simulator, so both take the same path. Reading the reply and acting on it happen in
-a Celery task, enqueued after the commit; the webhook answers Twilio in milliseconds.
+phone simulator, so both take the same path. Matching a reply to its patient and check-in,
+reading it and acting on it happen in the worker, woken after the commit; the webhook
+answers Twilio in a few milliseconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
 from aftercare.bootstrap import Container
-from aftercare.db.models import Message, Patient, Procedure, Reply
+from aftercare.db.models import Patient, Reply
 from aftercare.db.session import transaction
 from aftercare.procedures.outbox import cancel_patient_sms, plan_procedure
+from aftercare.replies.intake import Stored
 from aftercare.replies.keywords import keyword_of
+from aftercare.replies.matching import attach_sender, patients_for
 from aftercare.replies.texts import patient_text
 
 log = logging.getLogger(__name__)
@@ -41,46 +47,73 @@ class InboundResult:
 
 
 def accept_sms(container: Container, fields: Mapping[str, str]) -> InboundResult:
-    sid = (fields.get("MessageSid") or fields.get("SmsSid") or "").strip()
-    sender = (fields.get("From") or "").strip()
-    if not sid or not sender:
-        raise BadInbound("MessageSid and From are required")
-    now = container.clock()
+    """Store an inbound SMS; the patient phone simulator's way in (a plain function)."""
+    inbound = _Inbound.parse(fields, container)
+    if inbound.maybe_keyword:
+        return _finish(container, _store_keyword(container, inbound))
+    return _finish(container, container.reply_intake.submit(inbound.row).result())
+
+
+async def accept_sms_async(container: Container, fields: Mapping[str, str]) -> InboundResult:
+    """The same for Twilio's webhook: most replies wait for the intake's commit on the event
+    loop, without taking a thread; keywords need the patient's records and take one."""
+    inbound = _Inbound.parse(fields, container)
+    if inbound.maybe_keyword:
+        return _finish(container, await run_in_threadpool(_store_keyword, container, inbound))
+    return _finish(container, await asyncio.wrap_future(
+        container.reply_intake.submit(inbound.row)))
+
+
+@dataclass(frozen=True)
+class _Inbound:
+    row: dict[str, Any]  # the reply's columns, as stored raw
+    maybe_keyword: bool
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, str], container: Container) -> _Inbound:
+        sid = (fields.get("MessageSid") or fields.get("SmsSid") or "").strip()
+        sender = (fields.get("From") or "").strip()
+        if not sid or not sender:
+            raise BadInbound("MessageSid and From are required")
+        now, body = container.clock(), fields.get("Body", "")
+        row = {"message_sid": sid, "from_phone": sender, "to_phone": fields.get("To", ""),
+               "body": body, "media": _media(fields), "received_at": now,
+               "review_status": "pending", "present": [], "absent": [], "reasons": [],
+               "triage_rank": 9, "escalation_level": 0, "created_at": now}
+        # A plain reply is stored as it came; matching it to the patient and check-in
+        # happens with the reading, in the worker (replies/matching.py).
+        return cls(row, keyword_of(body, opted_out=True) is not None)
+
+
+def _finish(container: Container, stored: Stored) -> InboundResult:
+    if stored.created and stored.keyword is None:  # not a keyword: to be read
+        container.queue.process_reply(stored.reply_id)
+    return InboundResult(stored.reply_id, stored.created, _twiml(stored.auto_response))
+
+
+def _store_keyword(container: Container, inbound: _Inbound) -> Stored:
+    """STOP, START, HELP (or a YES that may be one): honoured at once, so the patient's
+    records are needed now. A YES that was no keyword after all is read like any reply."""
+    sid = inbound.row["message_sid"]
     try:
         with transaction(container.sessions) as session:
-            existing = session.scalar(select(Reply).where(Reply.message_sid == sid))
-            if existing is not None:  # Twilio retried: same answer, nothing new
-                return InboundResult(existing.id, False, _twiml(existing.auto_response))
-            reply = _store(session, sid, sender, fields, now, container)
-            reply_id, needs_reading = reply.id, reply.keyword is None
-            twiml = _twiml(reply.auto_response)
+            if session.scalar(select(Reply.id).where(Reply.message_sid == sid)) is None:
+                reply = _store(session, inbound.row, container)
+                return Stored(reply.id, True, reply.auto_response, reply.keyword)
     except IntegrityError:  # the same sid raced in on another request
-        with container.sessions() as session:
-            existing = session.scalars(select(Reply).where(Reply.message_sid == sid)).one()
-            return InboundResult(existing.id, False, _twiml(existing.auto_response))
-    if needs_reading:
-        container.queue.process_reply(reply_id)
-    return InboundResult(reply_id, True, twiml)
+        pass
+    with container.sessions() as session:
+        reply_id, auto_response, keyword = session.execute(
+            select(Reply.id, Reply.auto_response, Reply.keyword)
+            .where(Reply.message_sid == sid)).one()
+    return Stored(reply_id, False, auto_response, keyword)
 
 
-def _store(session: Session, sid: str, sender: str, fields: Mapping[str, str], now: datetime,
-           container: Container) -> Reply:
-    body = fields.get("Body", "")
-    reply = Reply(
-        message_sid=sid, from_phone=sender, to_phone=fields.get("To", ""), body=body,
-        media=_media(fields), received_at=now, review_status="pending", present=[], absent=[],
-        reasons=[],
-    )
-    patients = _patients_for(session, sender)
-    checkin = _answered_check_in(session, patients, now, container.settings.reply_window_hours)
-    if checkin is not None:
-        reply.patient_id, reply.procedure_id = checkin.patient_id, checkin.procedure_id
-        reply.answers_message_id = checkin.id
-    elif patients:
-        reply.patient_id = patients[0].id
-        latest = session.scalar(select(Procedure.id).where(Procedure.patient_id == patients[0].id)
-                                .order_by(Procedure.performed_at.desc()).limit(1))
-        reply.procedure_id = latest
+def _store(session: Session, row: dict[str, Any], container: Container) -> Reply:
+    reply = Reply(**row)
+    body, now = reply.body, reply.received_at
+    patients = patients_for(session, reply.from_phone)
+    attach_sender(session, reply, patients, window_hours=container.settings.reply_window_hours)
     opted_out = any(p.sms_opted_out_at is not None for p in patients)
     keyword = keyword_of(body, opted_out=opted_out)
     if keyword is not None:
@@ -88,32 +121,6 @@ def _store(session: Session, sid: str, sender: str, fields: Mapping[str, str], n
     session.add(reply)
     session.flush()
     return reply
-
-
-def _patients_for(session: Session, phone: str) -> list[Patient]:
-    """Everyone on file with this number, the one we texted most recently first."""
-    patients = list(session.scalars(select(Patient).where(Patient.phone == phone)))
-    if len(patients) < 2:
-        return patients
-    last_sent = dict(session.execute(
-        select(Message.patient_id, func.max(Message.sent_at))
-        .where(Message.patient_id.in_([p.id for p in patients]))
-        .group_by(Message.patient_id)).tuples().all())
-    return sorted(patients, key=lambda p: last_sent.get(p.id) or p.created_at, reverse=True)
-
-
-def _answered_check_in(session: Session, patients: list[Patient], now: datetime,
-                       window_hours: int) -> Message | None:
-    """The latest check-in texted to this number within the window, across procedures."""
-    if not patients:
-        return None
-    return session.scalars(
-        select(Message).where(
-            Message.patient_id.in_([p.id for p in patients]), Message.kind == "check_in",
-            Message.channel == "sms", Message.status.in_(("sent", "delivered")),
-            Message.sent_at >= now - timedelta(hours=window_hours))
-        .order_by(Message.sent_at.desc(), Message.id.desc()).limit(1)
-    ).first()
 
 
 def _honour_keyword(session: Session, keyword: str, reply: Reply, patients: list[Patient],
@@ -152,7 +159,12 @@ def _media(fields: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def _twiml(text: str | None) -> str:
+    if not text:
+        return EMPTY_TWIML
     response = MessagingResponse()
     if text:
         response.message(text)
     return str(response)
+
+
+EMPTY_TWIML = str(MessagingResponse())

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.models import Message, Reply, ReplyReading
+from aftercare.replies.matching import attach_sender, patients_for
 from aftercare.replies.reading import CheckInContext, Reading, read_reply
 from aftercare.replies.texts import alert_email, alert_sms, patient_text
 from aftercare.settings import Settings
@@ -22,15 +24,31 @@ TRIAGE_RANK = {"urgent": 0, "review": 1, "routine": 2, "none": 3}
 
 def process_reply(session: Session, *, reply_id: int, plans: dict[str, CarePlan],
                   settings: Settings, now: datetime) -> bool:
-    """Read the reply and act. Returns True when messages were queued to go out now."""
-    reply = session.get(Reply, reply_id)
-    if reply is None or reply.keyword is not None:
+    """Match, read and act on a reply not read yet. Returns True when messages were queued
+    to go out now."""
+    if not _lock_unread(session, reply_id):  # read already (or a keyword): read once
         return False
-    if reply.read_at is not None:  # a redelivered task: read once
+    reply = session.get(Reply, reply_id, populate_existing=True)
+    if reply is None:
         return False
+    if reply.patient_id is None:
+        attach_sender(session, reply, patients_for(session, reply.from_phone),
+                      window_hours=settings.reply_window_hours)
+        session.flush()
     reading = read_reply(reply.body, language=reply.patient.language if reply.patient else None,
                          check_in=check_in_context(reply, plans))
     return apply_reading(session, reply=reply, reading=reading, settings=settings, now=now)
+
+
+def _lock_unread(session: Session, reply_id: int) -> bool:
+    """Lock the reply's row (on SQLite: take the write lock) if it is still unread. Two
+    workers woken together both see it unread; the second waits here until the first
+    commits, then finds it read. Without this, one reply could send two safety texts."""
+    stmt = (update(Reply)
+            .where(Reply.id == reply_id, Reply.read_at.is_(None), Reply.keyword.is_(None))
+            .values(read_at=None))
+    result = session.execute(stmt, execution_options={"synchronize_session": False})
+    return bool(getattr(result, "rowcount", 0))
 
 
 def check_in_context(reply: Reply, plans: dict[str, CarePlan]) -> CheckInContext | None:

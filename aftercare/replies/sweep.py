@@ -1,25 +1,51 @@
-"""A safety net: replies stored but never read (broker down at commit) are queued again."""
+"""Reading every stored reply not read yet: what the webhook's wake-up runs, and beat every
+30 s as the safety net (a wake-up lost with a process or a broker outage)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftercare.bootstrap import TaskQueue
+from aftercare.careplans.schema import CarePlan
 from aftercare.db.models import Reply
+from aftercare.db.session import transaction
+from aftercare.replies.processing import process_reply
+from aftercare.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
-def read_unread(*, sessions: sessionmaker[Session], queue: TaskQueue,
-                clock: Callable[[], datetime], older_than: timedelta = timedelta(seconds=30)
-                ) -> int:
+@dataclass
+class ReadReport:
+    read: int = 0
+    urgent: int = 0
+    failed: int = 0
+
+
+def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
+                settings: Settings, clock: Callable[[], datetime], limit: int = 2000,
+                ) -> ReadReport:
+    """Oldest first, each reply in its own transaction: one that fails to read is logged and
+    left for the next run, and does not hold up the others."""
+    report = ReadReport()
     with sessions() as session:
         ids = session.scalars(
-            select(Reply.id).where(Reply.read_at.is_(None), Reply.keyword.is_(None),
-                                   Reply.received_at < clock() - older_than)
-            .order_by(Reply.id).limit(500)).all()
+            select(Reply.id).where(Reply.read_at.is_(None), Reply.keyword.is_(None))
+            .order_by(Reply.id).limit(limit)).all()
     for reply_id in ids:
-        queue.process_reply(reply_id)
-    return len(ids)
+        try:
+            with transaction(sessions) as session:
+                urgent = process_reply(session, reply_id=reply_id, plans=plans,
+                                       settings=settings, now=clock())
+        except Exception:
+            report.failed += 1
+            log.exception("could not read reply %s; the next run tries again", reply_id)
+            continue
+        report.read += 1
+        report.urgent += urgent
+    return report

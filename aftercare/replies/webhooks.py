@@ -7,26 +7,26 @@ one this process sees: it is rebuilt from settings.public_base_url.
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
-from aftercare.api.deps import ContainerDep
 from aftercare.bootstrap import Container
 from aftercare.db.session import transaction
 from aftercare.dispatch.delivery import record_status
-from aftercare.replies.inbound import BadInbound, accept_sms
+from aftercare.replies.inbound import BadInbound, accept_sms_async
 from aftercare.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"], include_in_schema=False)
 
+URLENCODED = "application/x-www-form-urlencoded"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 
-def signed(settings: Settings, request: Request, form: FormData) -> bool:
+def signed(settings: Settings, request: Request, params: dict[str, str]) -> bool:
     token = settings.twilio_auth_token.get_secret_value()
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
@@ -34,8 +34,17 @@ def signed(settings: Settings, request: Request, form: FormData) -> bool:
     url = settings.public_base_url.rstrip("/") + request.url.path
     if request.url.query:
         url += "?" + request.url.query
-    params = {key: value for key, value in form.multi_items() if isinstance(value, str)}
     return RequestValidator(token).validate(url, params, signature)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """Twilio posts url-encoded forms: parsed here directly, a quarter of the cost of the
+    general form parser. Anything else goes through that parser. Text fields only."""
+    if request.headers.get("content-type", "").startswith(URLENCODED):
+        body = (await request.body()).decode("utf-8", "replace")
+        return dict(parse_qsl(body, keep_blank_values=True))
+    form = await request.form()
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
 
 
 def _forbidden() -> Response:
@@ -43,32 +52,39 @@ def _forbidden() -> Response:
                     media_type="text/plain")
 
 
-@router.post("/sms")
-async def inbound_sms(request: Request, container: ContainerDep) -> Response:
-    form = await request.form()
-    if not signed(container.settings, request, form):
+# Plain Starlette routes, not FastAPI's: Twilio's calls are the busiest path, and FastAPI's
+# dependency solving and form handling cost more than storing the reply.
+
+
+async def inbound_sms(request: Request) -> Response:
+    container: Container = request.app.state.container
+    fields = await form_fields(request)
+    if not signed(container.settings, request, fields):
         log.warning("refused an inbound webhook with a bad signature")
         return _forbidden()
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     try:
-        result = await run_in_threadpool(accept_sms, container, fields)
+        result = await accept_sms_async(container, fields)
     except BadInbound as exc:
         return Response(str(exc), status_code=400, media_type="text/plain")
     return Response(result.twiml, media_type="text/xml")
 
 
-@router.post("/status")
-async def delivery_status(request: Request, container: ContainerDep) -> Response:
-    form = await request.form()
+async def delivery_status(request: Request) -> Response:
+    container: Container = request.app.state.container
+    form = await form_fields(request)
     if not signed(container.settings, request, form):
         return _forbidden()
-    sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
-    status = str(form.get("MessageStatus") or form.get("SmsStatus") or "")
-    error_code = str(form.get("ErrorCode") or "") or None
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    status = form.get("MessageStatus") or form.get("SmsStatus") or ""
+    error_code = form.get("ErrorCode") or None
     if sid and status:
         await run_in_threadpool(_record, container, sid, status, error_code)
     # Unknown sids get 200 too: Twilio would only retry, and nothing here would change.
     return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+for _path, _endpoint in (("/sms", inbound_sms), ("/status", delivery_status)):
+    router.add_route(router.prefix + _path, _endpoint, methods=["POST"], include_in_schema=False)
 
 
 def _record(container: Container, sid: str, status: str, error_code: str | None) -> None:

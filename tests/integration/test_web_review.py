@@ -16,6 +16,7 @@ from aftercare.db.models import Message, Patient, Procedure, Reply, Review
 from aftercare.db.session import transaction
 from tests.conftest import FrozenClock
 from tests.integration.test_web_support import Web, add_user, make_web, text_of
+from tests.support.queue import run_reading
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 
@@ -166,8 +167,12 @@ def test_patient_phone_shows_what_was_sent_and_replies_through_accept_sms(web: W
             Reply.body == "my calf is swollen hot and painful")).one()
         assert re.fullmatch(r"SM[0-9a-f]{32}", reply.message_sid)
         assert (reply.from_phone, reply.to_phone) == ("+12125550142", "+15550100000")
-        assert reply.answers_message_id == ids["checkin"]  # matched like a real text
     assert web.container.queue.replies == [reply.id]  # type: ignore[attr-defined]
+    run_reading(web.container)
+    with web.container.sessions() as session:
+        reply = session.get_one(Reply, reply.id)
+        assert reply.answers_message_id == ids["checkin"]  # matched like a real text
+        assert reply.triage == "urgent"
     thread = web.client.get(f"/phone/{ids['patient']}/thread")
     assert "<html" not in thread.text
     assert "my calf is swollen hot and painful" in thread.text
