@@ -25,6 +25,7 @@ from aftercare.procedures.outbox import PlanningPolicy
 from aftercare.settings import Settings
 
 if TYPE_CHECKING:
+    from aftercare.auth.tokens import TokenCache
     from aftercare.replies.intake import ReplyIntake
 
 
@@ -69,6 +70,13 @@ class Container:
     channels: dict[str, SendChannel]
     queue: TaskQueue
     clock: Callable[[], datetime] = utc_now
+
+    @functools.cached_property
+    def token_cache(self) -> TokenCache:
+        """API tokens checked recently by this process (auth/tokens.py)."""
+        from aftercare.auth.tokens import TokenCache
+
+        return TokenCache(ttl=self.settings.token_cache_seconds)
 
     @functools.cached_property
     def reply_intake(self) -> ReplyIntake:

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     backup_email: str = ""
     escalation_minutes: int = 15
 
+    # How long an API process trusts a token it checked without asking the database again:
+    # a token revoked on another API process stops working within this many seconds.
+    token_cache_seconds: float = Field(default=10.0, ge=0, le=300)
+
     # Web sessions: signed cookies that expire.
     session_max_age_minutes: int = 12 * 60
     # The patient phone simulator (try the loop without a phone); never in production.

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aftercare.auth.tokens import Role, allows, authenticate
 from aftercare.bootstrap import Container
@@ -41,25 +42,36 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def _require(role: Role):  # type: ignore[no-untyped-def]
-    def check(
-        container: ContainerDep,
+    async def check(
+        request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiToken:
         if credentials is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
                                 headers={"WWW-Authenticate": "Bearer"})
-        # Its own short transaction, so a failed request still records the token's use.
-        with container.sessions() as session, session.begin():
-            token = authenticate(session, credentials.credentials, now=container.clock())
-            if token is None:
-                raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token",
-                                    headers={"WWW-Authenticate": "Bearer"})
-            session.expunge(token)
+        container: Container = request.app.state.container
+        token = container.token_cache.get(credentials.credentials)
+        if token is None:
+            token = await run_in_threadpool(_authenticate, container, credentials.credentials)
+        if token is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token",
+                                headers={"WWW-Authenticate": "Bearer"})
         if not allows(token.role, role):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs the {role} role")
         return token
 
     return check
+
+
+def _authenticate(container: Container, secret: str) -> ApiToken | None:
+    # Its own short transaction, so a failed request still records the token's use.
+    with container.sessions() as session, session.begin():
+        token = authenticate(session, secret, now=container.clock())
+        if token is None:
+            return None
+        session.expunge(token)
+    container.token_cache.put(secret, token)
+    return token
 
 
 StaffDep = Annotated[ApiToken, Depends(_require("staff"))]

@@ -8,7 +8,10 @@ from aftercare.procedures.errors import InvalidRequest
 
 
 def invalid(exc: InvalidRequest) -> HTTPException:
-    return HTTPException(
-        422,
-        detail=[{"loc": ["body", *exc.field], "msg": exc.message, "type": "value_error"}],
-    )
+    return invalid_fields([(exc.field, exc.message)])
+
+
+def invalid_fields(problems: list[tuple[tuple[str | int, ...], str]]) -> HTTPException:
+    """Several broken rules at once (a batch): every one, so they are fixed in one go."""
+    return HTTPException(422, detail=[{"loc": ["body", *field], "msg": message,
+                                       "type": "value_error"} for field, message in problems])

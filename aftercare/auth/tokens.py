@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -45,3 +47,31 @@ def authenticate(session: Session, token: str, *, now: datetime) -> ApiToken | N
 
 def allows(role: str, needed: Role) -> bool:
     return RANK.get(role, -1) >= RANK[needed]
+
+
+class TokenCache:
+    """Tokens this process checked in the last `ttl` seconds, so a busy API does not ask the
+    database on every request. A token revoked from this process is forgotten at once (the
+    admin page calls `forget_all`); other API processes stop accepting it within `ttl`."""
+
+    def __init__(self, ttl: float) -> None:
+        self._ttl = ttl
+        self._found: dict[str, tuple[float, ApiToken]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> ApiToken | None:
+        hit = self._found.get(_hash(token))
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, token: str, found: ApiToken) -> None:
+        """`found` must be detached from its session (it is shared between requests)."""
+        with self._lock:
+            if len(self._found) > 10_000:  # tokens are few; this only bounds a flood
+                self._found.clear()
+            self._found[_hash(token)] = (time.monotonic() + self._ttl, found)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._found.clear()

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ARRAY, CursorResult, Executable, Table, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import CursorResult, Executable, Table, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from aftercare.careplans.schema import CarePlan, QuietHours
-from aftercare.db.models import Message, Procedure, plan_message_key
+from aftercare.db.models import Message, Procedure, plan_message_key, utcnow
 from aftercare.planning import ClinicContext, PatientContext, PlannedMessage, plan_messages
 
 # Unsent rows that planning may rewrite. "cancelled" rows come back only through START.
@@ -184,30 +184,37 @@ def _insert_new(session: Session, rows: list[dict[str, object]]) -> int:
     if not rows:
         return 0
     if session.get_bind().dialect.name == "postgresql":
-        stmt = _insert_as_arrays(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = session.execute(stmt.returning(MESSAGES.c.id))
-    else:
-        # SQLite runs in-process: an executemany, paged by SQLAlchemy within SQLite's limits.
-        stmt_ = sqlite.insert(MESSAGES).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = session.execute(stmt_.returning(MESSAGES.c.id), rows)
-    return len(result.all())
+        return _copy_in(session, rows)
+    # SQLite runs in-process: an executemany, paged by SQLAlchemy within SQLite's limits.
+    stmt = sqlite.insert(MESSAGES).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return len(session.execute(stmt.returning(MESSAGES.c.id), rows).all())
 
 
-def _insert_as_arrays(rows: list[dict[str, object]]) -> postgresql.Insert:
-    """INSERT ... SELECT FROM unnest(one array a column): any number of rows, 16 parameters.
+def _copy_in(session: Session, rows: list[dict[str, object]]) -> int:
+    """COPY the rows into a staging table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING.
 
-    A VALUES list of ~18 parameters a row costs more in the client than in the database
-    (SQLAlchemy compiles and psycopg rewrites the statement each time), and PostgreSQL
-    refuses a statement past 65,535 parameters.
+    COPY sends rows in the driver's C code, where a multi-row INSERT's parameters cost
+    ~25 us a row in Python (measured: 13,000 rows in 0.05 s of client CPU against 0.2 s,
+    and a third of the database time). The staging table lives as long as the connection.
     """
-    names = list(rows[0])
-    # psycopg's dialect casts each array to its column's type: "%(steps)s::VARCHAR(64)[]".
-    arrays = [bindparam(f"{name}s", [row[name] for row in rows], type_=ARRAY(MESSAGES.c[name].type))
-              for name in names]
-    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
-    # include_defaults: created_at and updated_at, one value for the whole statement.
-    return postgresql.insert(MESSAGES).from_select(names, select(unnested),
-                                                  include_defaults=True)
+    names = [*rows[0], "created_at", "updated_at"]
+    columns = ", ".join(names)
+    now = utcnow()
+    connection = session.connection()
+    # Column types only (no id default, no constraints). Every time: a transaction that
+    # created it and rolled back took it away again.
+    connection.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS outbox_stage ON COMMIT DELETE ROWS AS "
+        f"SELECT {columns} FROM messages WITH NO DATA")
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f"COPY outbox_stage ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([*row.values(), now, now])
+    inserted = connection.exec_driver_sql(
+        f"INSERT INTO messages ({columns}) SELECT {columns} FROM outbox_stage "
+        "ON CONFLICT (dedupe_key) DO NOTHING")
+    connection.exec_driver_sql("DELETE FROM outbox_stage")  # for a second call before commit
+    return inserted.rowcount or 0
 
 
 def _rewrite(session: Session, row_id: int, pm: PlannedMessage, replannable: tuple[str, ...]

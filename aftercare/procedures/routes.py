@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from aftercare.api.deps import ContainerDep, RowId, SessionDep, StaffDep
-from aftercare.api.errors import invalid
-from aftercare.procedures import service
+from aftercare.api.errors import invalid, invalid_fields
+from aftercare.bootstrap import Container
+from aftercare.db.session import transaction
+from aftercare.procedures import logbook, service
 from aftercare.procedures.errors import InvalidRequest
+from aftercare.procedures.logbook import InvalidBatch, Logged
 from aftercare.procedures.schemas import (
     CancelIn,
+    ProcedureBatchIn,
+    ProcedureBatchOut,
     ProcedureCreated,
     ProcedureIn,
     ProcedureOut,
@@ -21,22 +27,45 @@ router = APIRouter(prefix="/api/procedures", tags=["procedures"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProcedureCreated,
              responses={200: {"model": ProcedureCreated, "description": "already logged"}})
-def log_procedure(body: ProcedureIn, session: SessionDep, container: ContainerDep,
-                  _: StaffDep, response: Response) -> ProcedureCreated:
+async def log_procedure(body: ProcedureIn, container: ContainerDep, _: StaffDep,
+                        response: Response) -> ProcedureCreated:
     try:
-        procedure, created = service.log_procedure(
-            session, request=body, plans=container.plans,
-            phone_region=container.settings.default_phone_region)
-    except InvalidRequest as exc:
-        raise invalid(exc) from None
-    result = ProcedureCreated(id=procedure.id, status=procedure.status, created=created)
-    if not created:
+        (logged,) = await run_in_threadpool(_log, container, [body])
+    except InvalidBatch as exc:  # one request: its fields without the index
+        raise invalid_fields([(p.field[1:], p.message) for p in exc.problems]) from None
+    if not logged.created:
         response.status_code = status.HTTP_200_OK
-        return result
-    # Commit before enqueueing, so the worker never looks for a procedure not there yet.
-    session.commit()
-    container.queue.plan_procedure(procedure.id)
-    return result
+    return ProcedureCreated(id=logged.procedure_id, status=logged.status,
+                            created=logged.created)
+
+
+@router.post("/batch", response_model=ProcedureBatchOut,
+             responses={422: {"description": "a procedure broke a rule: nothing was logged"}})
+async def log_procedures(body: ProcedureBatchIn, container: ContainerDep, _: StaffDep
+                         ) -> ProcedureBatchOut:
+    """Log many procedures at once (a scheduling system's day list): all or none. Results
+    come in the order sent; `created` is false for an `external_id` logged before."""
+    try:
+        logged = await run_in_threadpool(_log, container, body.procedures)
+    except InvalidBatch as exc:
+        raise invalid_fields([(("procedures", *p.field), p.message)
+                              for p in exc.problems]) from None
+    return ProcedureBatchOut(procedures=[
+        ProcedureCreated(id=one.procedure_id, status=one.status, created=one.created)
+        for one in logged])
+
+
+def _log(container: Container, requests: list[ProcedureIn]) -> list[Logged]:
+    """One thread-pool hop per request: the transaction, then the planning wake-up."""
+    with transaction(container.sessions) as session:
+        logged = logbook.log_procedures(
+            session, requests=requests, plans=container.plans,
+            phone_region=container.settings.default_phone_region)
+    # After the commit, so the worker never looks for a procedure not there yet.
+    for one in logged:
+        if one.created:
+            container.queue.plan_procedure(one.procedure_id)
+    return logged
 
 
 @router.get("/{procedure_id}", response_model=ProcedureOut)

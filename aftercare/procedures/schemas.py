@@ -115,3 +115,17 @@ class ProcedureCreated(BaseModel):
     id: int
     status: str
     created: bool
+
+
+# A day's list from a scheduling system; the limit keeps one request's transaction short.
+MAX_BATCH = 500
+
+
+class ProcedureBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    procedures: list[ProcedureIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ProcedureBatchOut(BaseModel):
+    procedures: list[ProcedureCreated]

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftercare.careplans.schema import CarePlan
-from aftercare.db.models import Patient, Procedure
+from aftercare.db.models import Procedure
 from aftercare.procedures.errors import InvalidRequest, NotFound
+from aftercare.procedures.logbook import InvalidBatch, log_procedures
 from aftercare.procedures.outbox import PlanningPolicy, cancel_unsent, plan_procedure
-from aftercare.procedures.phones import to_e164
 from aftercare.procedures.schemas import (
     MessageOut,
-    PatientIn,
     PatientOut,
     ProcedureIn,
     ProcedureOut,
@@ -25,62 +23,15 @@ from aftercare.procedures.schemas import (
 def log_procedure(
     session: Session, *, request: ProcedureIn, plans: dict[str, CarePlan], phone_region: str,
 ) -> tuple[Procedure, bool]:
-    """Record a procedure and its patient. Returns (procedure, created).
-
-    The same `external_id` again returns the procedure already logged, unchanged: staff
-    systems retry, and a retry must not plan a second set of reminders.
-    """
-    if request.external_id:
-        existing = session.scalar(
-            select(Procedure).where(Procedure.external_id == request.external_id))
-        if existing is not None:
-            return existing, False
-    if request.procedure_type not in plans:
-        known = ", ".join(sorted(plans))
-        raise InvalidRequest(("procedure_type",),
-                             f"unknown procedure type {request.procedure_type!r}; known: {known}")
+    """Record one procedure and its patient (see logbook.log_procedures). Returns
+    (procedure, created); created is False when its `external_id` was logged before."""
     try:
-        phone = to_e164(request.patient.phone, default_region=phone_region)
-    except ValueError as exc:
-        raise InvalidRequest(("patient", "phone"), str(exc)) from None
-    if request.patient.email_consent and not request.patient.email:
-        raise InvalidRequest(("patient", "email"), "email consent given but no email address")
-    patient = _find_or_add_patient(session, request.patient, phone)
-    procedure = Procedure(
-        external_id=request.external_id, patient=patient,
-        procedure_type=request.procedure_type, performed_at=request.performed_at,
-        follow_up_at=request.follow_up_at, side=request.side, clinician=request.clinician,
-        status="active",
-    )
-    session.add(procedure)
-    session.flush()
-    return procedure, True
-
-
-def _find_or_add_patient(session: Session, data: PatientIn, phone: str) -> Patient:
-    """The same person comes back for another leg or session: reuse their record.
-
-    Matched by the clinic's own id when given, else by phone and first name (a shared family
-    phone stays separate people). The latest consent answers and contact details win.
-    """
-    if data.external_id:
-        query = select(Patient).where(Patient.external_id == data.external_id)
-    else:
-        query = select(Patient).where(
-            Patient.phone == phone, Patient.first_name == data.first_name,
-            Patient.external_id.is_(None))
-    patient = session.scalars(query.limit(1)).first()
-    if patient is None:
-        patient = Patient(external_id=data.external_id, sms_opted_out_at=None)
-        session.add(patient)
-    patient.first_name = data.first_name
-    patient.phone = phone
-    patient.email = str(data.email) if data.email else None
-    patient.timezone = data.timezone
-    patient.language = data.language
-    patient.sms_consent = data.sms_consent
-    patient.email_consent = data.email_consent
-    return patient
+        (logged,) = log_procedures(session, requests=[request], plans=plans,
+                                   phone_region=phone_region)
+    except InvalidBatch as exc:
+        first = exc.problems[0]
+        raise InvalidRequest(first.field[1:], first.message) from None
+    return get_procedure(session, logged.procedure_id), logged.created
 
 
 def get_procedure(session: Session, procedure_id: int) -> Procedure:

@@ -95,6 +95,7 @@ def new_token(request: Request, session: SessionDep, container: ContainerDep,
 def revoke(token_id: RowId, request: Request, session: SessionDep, container: ContainerDep,
            user: AdminUser) -> Response:
     token = revoke_token(session, token_id=token_id, now=container.clock())
+    container.token_cache.forget_all()
     if token is not None:
         audit.record(session, actor=user.email, action="revoke_token",
                      subject=f"token:{token.name}", now=container.clock())
