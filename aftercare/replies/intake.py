@@ -14,11 +14,12 @@ only its own request.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,11 +93,23 @@ class ReplyIntake:
                                        [item])
                 return conn
             log.exception("could not store an inbound reply")
-            batch[0][1].set_exception(RuntimeError("could not store the reply"))
+            _settle(batch[0][1], RuntimeError("could not store the reply"))
             return None
         for (_, future), stored in zip(batch, results, strict=True):
-            future.set_result(stored)
+            _settle(future, stored)
         return conn
+
+
+def _settle(future: Future[Stored], outcome: Stored | Exception) -> None:
+    """Tell the request how it went, unless it gave up: a cancelled webhook task cancels its
+    future (asyncio.wrap_future), and setting a cancelled future raises, which would end
+    this thread and leave every later request waiting. The row is kept all the same; the
+    periodic sweep reads it."""
+    with contextlib.suppress(InvalidStateError):
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 def store_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[Stored]:
