@@ -126,7 +126,13 @@ class Message(Base):
     __table_args__ = (
         # Claims read due rows in (send_after, id) order straight off this index.
         Index("ix_messages_due", "status", "send_after", "id"),
-        Index("ix_messages_provider_id", "provider_id"),
+        # Partial: planning inserts thousands of rows a second that have neither yet, and
+        # every index a new row must enter costs the database time.
+        Index("ix_messages_provider_id", "provider_id",
+              postgresql_where=text("provider_id IS NOT NULL"),
+              sqlite_where=text("provider_id IS NOT NULL")),
+        Index("ix_messages_reply_id", "reply_id", postgresql_where=text("reply_id IS NOT NULL"),
+              sqlite_where=text("reply_id IS NOT NULL")),
         Index("ix_messages_patient_sent", "patient_id", "channel", "sent_at"),
     )
 
@@ -134,7 +140,7 @@ class Message(Base):
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"), index=True)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
-    reply_id: Mapped[int | None] = mapped_column(Integer, index=True)  # what it answers
+    reply_id: Mapped[int | None] = mapped_column(Integer)  # what it answers
     audience: Mapped[str] = mapped_column(String(10), default="patient")  # or clinician
     to_address: Mapped[str | None] = mapped_column(String(254))  # when not the patient's
     step: Mapped[str] = mapped_column(String(64))

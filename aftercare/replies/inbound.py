@@ -70,7 +70,9 @@ class _Inbound:
     maybe_keyword: bool
 
     @classmethod
-    def parse(cls, fields: Mapping[str, str], container: Container) -> _Inbound:
+    def parse(cls, raw: Mapping[str, str], container: Container) -> _Inbound:
+        # PostgreSQL refuses a NUL in text: a reply carrying one would never be stored.
+        fields = {key: value.replace("\x00", "") for key, value in raw.items()}
         sid = (fields.get("MessageSid") or fields.get("SmsSid") or "").strip()
         sender = (fields.get("From") or "").strip()
         if not sid or not sender:

@@ -137,6 +137,15 @@ def test_same_webhook_twice_records_one_reply(client: TestClient, container: Con
         assert s.scalars(select(Reply)).one().patient_id is not None
 
 
+def test_a_nul_character_does_not_lose_the_reply(client: TestClient,
+                                                  container: Container) -> None:
+    """PostgreSQL refuses NUL in text; Twilio would get an error and the text be lost."""
+    response = post_signed(client, "/webhooks/twilio/sms", inbound_fields(PHONE, "sore\x00 leg"))
+    assert response.status_code == 200
+    with container.sessions() as s:
+        assert s.scalars(select(Reply.body)).one() == "sore leg"
+
+
 # --- keywords ------------------------------------------------------------------------------
 
 def test_stop_opts_out_of_sms_only_and_start_resumes(client: TestClient,
