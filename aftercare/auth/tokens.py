@@ -9,6 +9,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -54,14 +55,15 @@ class TokenCache:
     database on every request. A token revoked from this process is forgotten at once (the
     admin page calls `forget_all`); other API processes stop accepting it within `ttl`."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
+        self._clock = clock  # seconds, only ever compared: tests pass one they can move
         self._found: dict[str, tuple[float, ApiToken]] = {}
         self._lock = threading.Lock()
 
     def get(self, token: str) -> ApiToken | None:
         hit = self._found.get(_hash(token))
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] < self._clock():
             return None
         return hit[1]
 
@@ -70,7 +72,7 @@ class TokenCache:
         with self._lock:
             if len(self._found) > 10_000:  # tokens are few; this only bounds a flood
                 self._found.clear()
-            self._found[_hash(token)] = (time.monotonic() + self._ttl, found)
+            self._found[_hash(token)] = (self._clock() + self._ttl, found)
 
     def forget_all(self) -> None:
         with self._lock:
