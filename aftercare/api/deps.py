@@ -69,6 +69,8 @@ def _authenticate(container: Container, secret: str) -> ApiToken | None:
         token = authenticate(session, secret, now=container.clock())
         if token is None:
             return None
+        # Flushed first: a detached object's changes (last_used_at) are never written.
+        session.flush()
         session.expunge(token)
     container.token_cache.put(secret, token)
     return token

@@ -63,7 +63,7 @@ class TokenCache:
 
     def get(self, token: str) -> ApiToken | None:
         hit = self._found.get(_hash(token))
-        if hit is None or hit[0] < self._clock():
+        if hit is None or hit[0] <= self._clock():  # with ttl 0, never from the cache
             return None
         return hit[1]
 

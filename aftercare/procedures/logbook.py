@@ -51,33 +51,33 @@ def log_procedures(session: Session, *, requests: Sequence[ProcedureIn],
     consent answers and contact details win.
     """
     phones = _check(requests, plans, phone_region)
-    already = _already_logged(session, requests)
-    new = [i for i, r in enumerate(requests)
-           if r.external_id is None or r.external_id not in already]
+    # A blank external_id is what some systems send for none: not a key two visits share.
+    keys = [r.external_id or None for r in requests]
+    already = _already_logged(session, keys)
+    new = [i for i, key in enumerate(keys) if key is None or key not in already]
     # A batch may log the same visit twice: the first one counts.
     firsts: dict[str, int] = {}
     for i in new:
-        key = requests[i].external_id
+        key = keys[i]
         if key is not None:
             firsts.setdefault(key, i)
-    new = [i for i in new if requests[i].external_id is None
-           or firsts[requests[i].external_id] == i]  # type: ignore[index]
+    new = [i for i in new if keys[i] is None or firsts[keys[i]] == i]  # type: ignore[index]
     patient_ids = _save_patients(session, [(requests[i].patient, phones[i]) for i in new])
     now = utcnow()
-    rows = [{"external_id": requests[i].external_id, "patient_id": patient_id,
+    rows = [{"external_id": keys[i], "patient_id": patient_id,
              "procedure_type": requests[i].procedure_type,
              "performed_at": requests[i].performed_at, "follow_up_at": requests[i].follow_up_at,
              "side": requests[i].side, "clinician": requests[i].clinician, "status": "active",
              "created_at": now} for i, patient_id in zip(new, patient_ids, strict=True)]
     created = dict(zip(new, _insert_returning_ids(session, Procedure, rows), strict=True))
     results = []
-    for i, request in enumerate(requests):
+    for i, key in enumerate(keys):
         if i in created:
             results.append(Logged(created[i], "active", True))
-        elif request.external_id in already:
-            results.append(Logged(*already[request.external_id], False))
+        elif key is not None and key in already:
+            results.append(Logged(*already[key], False))
         else:  # a repeat within this batch
-            results.append(Logged(created[firsts[request.external_id]], "active", False))  # type: ignore[index]
+            results.append(Logged(created[firsts[key]], "active", False))  # type: ignore[index]
     return results
 
 
@@ -104,12 +104,11 @@ def _check(requests: Sequence[ProcedureIn], plans: dict[str, CarePlan], phone_re
     return phones
 
 
-def _already_logged(session: Session, requests: Sequence[ProcedureIn]
-                    ) -> dict[str, tuple[int, str]]:
-    keys = list({r.external_id for r in requests if r.external_id})
-    if not keys:
+def _already_logged(session: Session, keys: list[str | None]) -> dict[str, tuple[int, str]]:
+    wanted = list({key for key in keys if key})
+    if not wanted:
         return {}
-    found = session.connection().execute(_statements().already_logged, {"keys": keys})
+    found = session.connection().execute(_statements().already_logged, {"keys": wanted})
     return {key: (procedure_id, status) for key, procedure_id, status in found if key}
 
 
@@ -132,7 +131,8 @@ def _save_patients(session: Session, patients: list[tuple[PatientIn, str]]) -> l
     latest: dict[PatientKey, dict[str, Any]] = {}
     for data, phone in patients:
         latest[_patient_key(data, phone)] = {
-            "external_id": data.external_id, "first_name": data.first_name, "phone": phone,
+            "external_id": data.external_id or None,  # blank: no MRN (see _patient_key)
+            "first_name": data.first_name, "phone": phone,
             "email": str(data.email) if data.email else None, "timezone": data.timezone,
             "language": data.language, "sms_consent": data.sms_consent,
             "email_consent": data.email_consent}

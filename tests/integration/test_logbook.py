@@ -150,6 +150,19 @@ def test_the_same_external_id_twice_in_one_batch_is_logged_once(container: Conta
     assert procedure(container, first.procedure_id).side == "left"
 
 
+def test_a_blank_external_id_is_no_external_id(container: Container) -> None:
+    """What a scheduling system sends for "none": neither the same visit nor the same MRN."""
+    blank = [visit(external_id=" ", patient=patient_payload(first_name=name, external_id=""))
+             for name in ("Ann", "Bob")]
+    logged = log(container, *blank)
+    logged += log(container, *blank)
+    assert [one.created for one in logged] == [True] * 4
+    assert len({one.procedure_id for one in logged}) == 4
+    assert [(p.first_name, p.external_id) for p in patients(container)] == [
+        ("Ann", None), ("Bob", None)]
+    assert procedure(container, logged[0].procedure_id).external_id is None
+
+
 def test_a_patient_is_matched_by_their_mrn_and_takes_the_latest_details(
         container: Container) -> None:
     (left,) = log(container, visit(side="left", patient=patient_payload(

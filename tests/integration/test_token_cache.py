@@ -129,6 +129,14 @@ def test_without_a_cache_every_request_asks_the_database(
     assert client.get(ROUTE).status_code == 401
 
 
+def test_a_database_check_records_the_tokens_use(container: Container, clock: FrozenClock
+                                                 ) -> None:
+    client = api(container, new_token(container))
+    assert client.get(ROUTE).status_code == 404
+    with container.sessions() as session:
+        assert session.scalars(select(ApiToken.last_used_at)).one() == clock.now
+
+
 def test_a_cached_token_still_needs_the_role(container: Container) -> None:
     client = api(container, new_token(container, role="staff"))
     with counting_token_checks(container) as checks:

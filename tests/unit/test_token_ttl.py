@@ -45,3 +45,8 @@ def test_forget_all_forgets_at_once() -> None:
     cache, _, _ = cached(ttl=300)
     cache.forget_all()
     assert cache.get(SECRET) is None
+
+
+def test_with_no_ttl_a_token_is_never_served_from_the_cache() -> None:
+    cache, _, _ = cached(ttl=0)
+    assert cache.get(SECRET) is None  # even within the same tick of the clock
