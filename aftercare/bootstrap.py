@@ -26,7 +26,7 @@ from aftercare.settings import Settings
 
 if TYPE_CHECKING:
     from aftercare.auth.tokens import TokenCache
-    from aftercare.replies.intake import ReplyIntake
+    from aftercare.replies.intake import AsyncReplyIntake, ReplyIntake
 
 
 class TaskQueue(Protocol):
@@ -84,6 +84,16 @@ class Container:
         from aftercare.replies.intake import ReplyIntake
 
         return ReplyIntake(self.engine)
+
+    @functools.cached_property
+    def async_reply_intake(self) -> AsyncReplyIntake | None:
+        """The webhook's intake on the event loop, on PostgreSQL (replies/intake.py)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        from aftercare.replies.intake import AsyncReplyIntake
+
+        url = self.engine.url.set(drivername="postgresql")
+        return AsyncReplyIntake(url.render_as_string(hide_password=False))
 
     @property
     def planning_policy(self) -> PlanningPolicy:

@@ -60,6 +60,9 @@ async def accept_sms_async(container: Container, fields: Mapping[str, str]) -> I
     inbound = _Inbound.parse(fields, container)
     if inbound.maybe_keyword:
         return _finish(container, await run_in_threadpool(_store_keyword, container, inbound))
+    intake = container.async_reply_intake
+    if intake is not None:
+        return _finish(container, await intake.store(inbound.row))
     return _finish(container, await asyncio.wrap_future(
         container.reply_intake.submit(inbound.row)))
 

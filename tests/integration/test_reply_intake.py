@@ -4,6 +4,7 @@ the right id each, and a bad row failing only its own request."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, event, func, select, text
 
 from aftercare.db.models import Reply
 from aftercare.db.session import make_engine
-from aftercare.replies.intake import ReplyIntake, Stored, store_rows
+from aftercare.replies.intake import AsyncReplyIntake, ReplyIntake, Stored, store_rows
 from tests.support.webhooks import CLINIC_NUMBER, new_sid
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -243,3 +244,70 @@ def test_a_request_that_gave_up_does_not_stop_the_writer(engine: Engine) -> None
                                        later["message_sid"]}
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Reply)) == 3
+
+
+# --- the webhook's intake on the event loop (PostgreSQL) ------------------------------------
+
+def _async_intake(pg_db: str) -> tuple[Engine, AsyncReplyIntake]:
+    engine = make_engine(pg_db)
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return engine, AsyncReplyIntake(url)
+
+
+def test_async_intake_batches_and_answers_each_request(pg_db: str) -> None:
+    engine, intake = _async_intake(pg_db)
+    first = reply_row(new_sid())
+    rows = [reply_row(new_sid(), body=f"reply {i}") for i in range(50)]
+
+    async def scenario() -> tuple[Stored, list[Stored], list[Stored]]:
+        before = await intake.store(first)
+        # 50 at once (one batch or a few), then the same sids again as Twilio's retries.
+        stored = await asyncio.gather(*(intake.store(row) for row in rows))
+        again = await asyncio.gather(intake.store(first), intake.store(rows[0]),
+                                     intake.store(rows[0]))
+        return before, list(stored), list(again)
+
+    before, stored, again = asyncio.run(scenario())
+    ids = stored_ids(engine)
+    assert before.created and ids[first["message_sid"]] == before.reply_id
+    assert all(s.created for s in stored)
+    assert [s.reply_id for s in stored] == [ids[row["message_sid"]] for row in rows]
+    assert [(s.reply_id, s.created) for s in again] == [
+        (before.reply_id, False), (stored[0].reply_id, False), (stored[0].reply_id, False)]
+    assert len(ids) == 51
+    engine.dispose()
+
+
+def test_async_intake_fails_only_the_bad_request(pg_db: str) -> None:
+    engine, intake = _async_intake(pg_db)
+    rows = [reply_row(new_sid(), body=f"reply {i}") for i in range(10)]
+    rows.insert(5, reply_row(new_sid(), body="pain\x00"))  # PostgreSQL refuses NUL in text
+
+    async def scenario() -> list[Stored | BaseException]:
+        outcomes = await asyncio.gather(*(intake.store(row) for row in rows),
+                                        return_exceptions=True)
+        outcomes.append(await intake.store(reply_row(new_sid())))  # the writer goes on
+        return outcomes
+
+    outcomes = asyncio.run(scenario())
+    assert isinstance(outcomes.pop(5), RuntimeError)
+    assert all(isinstance(o, Stored) and o.created for o in outcomes)
+    assert len(stored_ids(engine)) == 11
+    engine.dispose()
+
+
+def test_async_intake_survives_a_request_that_gave_up(pg_db: str) -> None:
+    engine, intake = _async_intake(pg_db)
+    abandoned, kept = reply_row(new_sid()), reply_row(new_sid())
+
+    async def scenario() -> Stored:
+        gone = asyncio.ensure_future(intake.store(abandoned))
+        waiting = asyncio.ensure_future(intake.store(kept))
+        await asyncio.sleep(0)
+        gone.cancel()
+        await waiting
+        return await intake.store(reply_row(new_sid()))
+
+    assert asyncio.run(scenario()).created
+    assert abandoned["message_sid"] in stored_ids(engine)  # kept; the sweep reads it
+    engine.dispose()
