@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from aftercare.careplans.schema import CarePlan
@@ -40,7 +40,10 @@ def plan_logged_procedures(
     """
     candidates = (
         select(Procedure)
-        .where(Procedure.planned_at.is_(None))
+        .where(Procedure.planned_at.is_(None),
+               # A procedure whose care plan file is gone waits (see waiting_for_a_plan)
+               # instead of failing, batch after batch, everything logged after it.
+               or_(Procedure.procedure_type.in_(list(plans)), Procedure.status != "active"))
         .order_by(Procedure.id)
         .limit(limit)
         .options(selectinload(Procedure.patient), selectinload(Procedure.messages))
@@ -82,3 +85,14 @@ def _stamp_planned(session: Session, changes: dict[int, OutboxChanges], *, now: 
         result = session.execute(stmt, execution_options={"synchronize_session": False})
         stamped.update(result.scalars().all())
     return stamped
+
+
+def waiting_for_a_plan(session: Session, *, plans: dict[str, CarePlan]) -> dict[str, int]:
+    """Active procedures not planned because their procedure type has no care plan (a
+    schedules/ file removed or renamed after they were logged), counted by type."""
+    rows = session.execute(
+        select(Procedure.procedure_type, func.count())
+        .where(Procedure.planned_at.is_(None), Procedure.status == "active",
+               Procedure.procedure_type.not_in(list(plans)))
+        .group_by(Procedure.procedure_type))
+    return {procedure_type: count for procedure_type, count in rows}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -10,8 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.session import transaction
-from aftercare.procedures.batch import plan_logged_procedures
+from aftercare.procedures.batch import plan_logged_procedures, waiting_for_a_plan
 from aftercare.procedures.outbox import PlanningPolicy
+
+log = logging.getLogger(__name__)
 
 # Procedures a transaction plans: few enough that locks and the batch's memory stay small,
 # enough that the per-transaction round trips stop mattering.
@@ -24,6 +27,11 @@ def plan_unplanned(
     limit: int = 500,
 ) -> int:
     """Plan up to `limit` procedures logged over `older_than` ago. Returns how many."""
+    if older_than > timedelta(0):  # the periodic sweep, not every wake-up
+        with sessions() as session:
+            for procedure_type, count in waiting_for_a_plan(session, plans=plans).items():
+                log.error("%d procedure(s) of type %r wait for a care plan of that name in "
+                          "schedules/; restore it to plan them", count, procedure_type)
     # Fixed once: procedures logged while this runs wait for the next wake-up, so it ends.
     logged_before = clock() - older_than
     planned = 0

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select, update
 from aftercare.bootstrap import Container
 from aftercare.db.models import Message, Patient, Procedure
 from aftercare.db.session import transaction
-from aftercare.procedures.batch import plan_logged_procedures
+from aftercare.procedures.batch import plan_logged_procedures, waiting_for_a_plan
 from aftercare.procedures.outbox import plan_procedure
 from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import cancel, log_procedure
@@ -249,3 +249,19 @@ def test_concurrent_planners_plan_each_procedure_once(container: Container) -> N
     assert len(per_procedure) == 300 and unplanned == 0
     assert len({n for _, n in per_procedure}) <= 2  # with or without email
     assert keys == message_count(container)
+
+
+def test_a_procedure_whose_care_plan_is_gone_waits_without_blocking_the_others(
+        container: Container) -> None:
+    """A schedules/ file removed after procedures of its type were logged: those wait (and
+    the sweep says so), every other procedure is planned as usual."""
+    add_procedures(container, 3, performed_at=NOW - timedelta(minutes=10))
+    with transaction(container.sessions) as session:
+        oldest = session.scalars(select(Procedure).order_by(Procedure.id)).first()
+        assert oldest is not None
+        oldest.procedure_type = "retired-plan"
+    assert plan_batch(container, limit=10) == 2
+    assert plan_batch(container, limit=10) == 0
+    with container.sessions() as session:
+        assert waiting_for_a_plan(session, plans=container.plans) == {"retired-plan": 1}
+        assert session.get_one(Procedure, oldest.id).planned_at is None
