@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     patient_phone_enabled: bool = True
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # POST /api/procedures/batch: 500 procedures take about 200 KB.
+    max_batch_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     # How often beat asks the provider about rows stuck in "sending" (see dispatch/reconcile).
     reconcile_interval_seconds: float = Field(default=60.0, gt=0)

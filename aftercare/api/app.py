@@ -21,17 +21,20 @@ from aftercare.web import install_web
 class BodySizeLimit:
     """Refuse bodies over the limit with 413, before any of it reaches a route."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None
+                 ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # paths that take bigger bodies, e.g. a batch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
             return
         seen = 0
 
@@ -40,8 +43,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if seen > limit:
+                    raise _TooLarge(limit)
             return message
 
         try:
@@ -86,7 +89,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(metrics_router)
 
     install_web(app, container)
-    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    settings = container.settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={"/api/procedures/batch": settings.max_batch_body_bytes})
     # Outermost: every response, a 413 included, gets its request id and security headers.
     app.add_middleware(RequestContext)
     return app

@@ -64,6 +64,7 @@ def _require(role: Role):  # type: ignore[no-untyped-def]
 
 
 def _authenticate(container: Container, secret: str) -> ApiToken | None:
+    generation = container.token_cache.generation
     # Its own short transaction, so a failed request still records the token's use.
     with container.sessions() as session, session.begin():
         token = authenticate(session, secret, now=container.clock())
@@ -72,7 +73,7 @@ def _authenticate(container: Container, secret: str) -> ApiToken | None:
         # Flushed first: a detached object's changes (last_used_at) are never written.
         session.flush()
         session.expunge(token)
-    container.token_cache.put(secret, token)
+    container.token_cache.put(secret, token, generation=generation)
     return token
 
 

@@ -60,6 +60,9 @@ class TokenCache:
         self._clock = clock  # seconds, only ever compared: tests pass one they can move
         self._found: dict[str, tuple[float, ApiToken]] = {}
         self._lock = threading.Lock()
+        # Bumped by forget_all: a lookup that began before a revoke must not cache its
+        # (by then stale) answer after it.
+        self.generation = 0
 
     def get(self, token: str) -> ApiToken | None:
         hit = self._found.get(_hash(token))
@@ -67,9 +70,12 @@ class TokenCache:
             return None
         return hit[1]
 
-    def put(self, token: str, found: ApiToken) -> None:
-        """`found` must be detached from its session (it is shared between requests)."""
+    def put(self, token: str, found: ApiToken, *, generation: int) -> None:
+        """`found` must be detached from its session (it is shared between requests);
+        `generation` is the cache's when the lookup began."""
         with self._lock:
+            if generation != self.generation:
+                return
             if len(self._found) > 10_000:  # tokens are few; this only bounds a flood
                 self._found.clear()
             self._found[_hash(token)] = (self._clock() + self._ttl, found)
@@ -77,3 +83,4 @@ class TokenCache:
     def forget_all(self) -> None:
         with self._lock:
             self._found.clear()
+            self.generation += 1

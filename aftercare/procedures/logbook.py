@@ -4,8 +4,10 @@ The front desk logs one procedure at a time; a scheduling system importing a day
 logs hundreds. Both take this path: every request is checked first (nothing is written if
 any is refused), then procedures already logged under their `external_id` are found in one
 SELECT, patients in another, new patients inserted and returning ones updated in one
-statement each, and the procedures inserted in one. Plain SQL expressions, not ORM objects:
-at a few hundred requests a second the ORM's unit of work cost more CPU than the database.
+statement each, and the procedures inserted in one (on SQLite, the embedded default, the
+INSERTs go a row at a time: SQLAlchemy cannot return SQLite's new ids in order otherwise).
+Plain SQL expressions, not ORM objects: at a few hundred requests a second the ORM's unit of
+work cost more CPU than the database.
 """
 
 from __future__ import annotations

@@ -157,8 +157,6 @@ def test_more_than_the_limit_is_refused(
     assert counts(container) == (0, 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "max_body_bytes (64 KiB) stops a batch at about 170 procedures: 500 take ~160 KB (413)"))
 def test_the_largest_batch_fits_the_default_body_limit(
         api: TestClient, container: Container) -> None:
     payloads = [procedure_payload(NOW, patient=patient_payload(external_id=f"MRN-{n:06d}"),

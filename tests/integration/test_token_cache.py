@@ -183,9 +183,6 @@ class RacingCache(TokenCache):
         other.join(timeout=30)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the admin page forgets the cached tokens before its transaction commits: a request "
-    "in between reads the token as not revoked and caches it for another TTL"))
 def test_a_request_during_the_revoke_does_not_keep_the_token_alive(
         db_url: str, make_container: Callable[..., Container], clock: FrozenClock,
         ticks: Ticks) -> None:

@@ -23,7 +23,7 @@ def cached(ttl: float) -> tuple[TokenCache, Ticks, ApiToken]:
     ticks = Ticks()
     cache = TokenCache(ttl=ttl, clock=ticks)
     token = ApiToken(name="front desk", role="staff")
-    cache.put(SECRET, token)
+    cache.put(SECRET, token, generation=cache.generation)
     return cache, ticks, token
 
 
@@ -50,3 +50,13 @@ def test_forget_all_forgets_at_once() -> None:
 def test_with_no_ttl_a_token_is_never_served_from_the_cache() -> None:
     cache, _, _ = cached(ttl=0)
     assert cache.get(SECRET) is None  # even within the same tick of the clock
+
+
+def test_a_lookup_that_began_before_a_revoke_is_not_cached_after_it() -> None:
+    """The admin page revokes and forgets while another request is reading the token from
+    the database: that request's answer (not yet revoked) must not be cached."""
+    cache = TokenCache(ttl=10, clock=Ticks())
+    began = cache.generation
+    cache.forget_all()  # the revoke committed meanwhile
+    cache.put(SECRET, ApiToken(name="front desk", role="staff"), generation=began)
+    assert cache.get(SECRET) is None

@@ -95,10 +95,14 @@ def new_token(request: Request, session: SessionDep, container: ContainerDep,
 def revoke(token_id: RowId, request: Request, session: SessionDep, container: ContainerDep,
            user: AdminUser) -> Response:
     token = revoke_token(session, token_id=token_id, now=container.clock())
-    container.token_cache.forget_all()
     if token is not None:
         audit.record(session, actor=user.email, action="revoke_token",
                      subject=f"token:{token.name}", now=container.clock())
+    # Committed first: a request checking the token in between would otherwise read it as
+    # not revoked and cache it again.
+    session.commit()
+    container.token_cache.forget_all()
+    if token is not None:
         flash(request, f"Revoked the token {token.name}.")
     return RedirectResponse("/admin/tokens", status_code=303)
 
