@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, event, func, select, text
@@ -22,6 +22,7 @@ from aftercare.replies.intake import AsyncReplyIntake, ReplyIntake, Stored, stor
 from tests.support.webhooks import CLINIC_NUMBER, new_sid
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+T = TypeVar("T")
 WAIT = 30  # seconds a future may take; only reached when something is broken
 
 
@@ -248,6 +249,13 @@ def test_a_request_that_gave_up_does_not_stop_the_writer(engine: Engine) -> None
 
 # --- the webhook's intake on the event loop (PostgreSQL) ------------------------------------
 
+def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a thread of its own: earlier tests in the session (the browser's sync
+    API) may leave an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result(WAIT)
+
+
 def _async_intake(pg_db: str) -> tuple[Engine, AsyncReplyIntake]:
     engine = make_engine(pg_db)
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -267,7 +275,7 @@ def test_async_intake_batches_and_answers_each_request(pg_db: str) -> None:
                                      intake.store(rows[0]))
         return before, list(stored), list(again)
 
-    before, stored, again = asyncio.run(scenario())
+    before, stored, again = run_async(scenario)
     ids = stored_ids(engine)
     assert before.created and ids[first["message_sid"]] == before.reply_id
     assert all(s.created for s in stored)
@@ -289,7 +297,7 @@ def test_async_intake_fails_only_the_bad_request(pg_db: str) -> None:
         outcomes.append(await intake.store(reply_row(new_sid())))  # the writer goes on
         return outcomes
 
-    outcomes = asyncio.run(scenario())
+    outcomes = run_async(scenario)
     assert isinstance(outcomes.pop(5), RuntimeError)
     assert all(isinstance(o, Stored) and o.created for o in outcomes)
     assert len(stored_ids(engine)) == 11
@@ -308,6 +316,6 @@ def test_async_intake_survives_a_request_that_gave_up(pg_db: str) -> None:
         await waiting
         return await intake.store(reply_row(new_sid()))
 
-    assert asyncio.run(scenario()).created
+    assert run_async(scenario).created
     assert abandoned["message_sid"] in stored_ids(engine)  # kept; the sweep reads it
     engine.dispose()
