@@ -37,12 +37,12 @@ def procedure(i: int, performed: str, tag: str) -> dict:  # type: ignore[type-ar
     }
 
 
-def payloads(count: int, token: str, *, start: int = 0, batch: int = 1) -> list[dict]:  # type: ignore[type-arg]
+def payloads(count: int, token: str, *, start: int = 0, batch: int = 1,
+             tag: str = "one") -> list[dict]:  # type: ignore[type-arg]
     """`count` procedures as single POSTs (batch 1) or as batch POSTs of `batch` each."""
     performed = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
     headers = {"Authorization": f"Bearer {token}"}
-    items = [procedure(i, performed, "one" if batch == 1 else "batch")
-             for i in range(start, start + count)]
+    items = [procedure(i, performed, tag) for i in range(start, start + count)]
     if batch == 1:
         return [{"method": "POST", "url": "/api/procedures", "headers": headers, "json": item}
                 for item in items]
@@ -53,22 +53,31 @@ def payloads(count: int, token: str, *, start: int = 0, batch: int = 1) -> list[
 def run(stack: Stack, results: Results, *, procedures: int, clients: int, timeout: float,
         profile: bool, api_workers: int = 2) -> None:
     """Both ways in, side by side on one stack: single POSTs (the front desk, a per-visit
-    integration) and batch POSTs (a scheduling system's import)."""
+    integration) and batch POSTs (a scheduling system's import), with one worker process;
+    then batch POSTs again with a second worker process (one per core)."""
     token = stack.create_token("staff")
     api, base = stack.start_api(workers=api_workers)
-    worker = stack.start_worker()
-    spies = ([profiling.start("plan-worker", worker.pid), profiling.start("plan-api", api.pid)]
-             if profile else [])
+    workers = [stack.start_worker()]
+    spies = ([profiling.start("plan-worker", workers[0].pid),
+              profiling.start("plan-api", api.pid)] if profile else [])
     try:
         for batch, label in ((1, "single POSTs"), (BATCH, f"batch POSTs of {BATCH}")):
             _one_way(stack, results, base=base, token=token, batch=batch, label=label,
                      procedures=procedures, clients=clients if batch == 1 else 4,
                      timeout=timeout, api_workers=api_workers)
-    finally:
         for spy in spies:
             results.details[f"profile {spy.name}"] = summary = spy.stop()
             say(f"profile {spy.name}:\n{profiling.describe(summary)}")
-        stack.processes.stop(worker)
+        spies = []
+        workers.append(stack.start_worker())
+        _one_way(stack, results, base=base, token=token, batch=BATCH,
+                 label=f"batch POSTs of {BATCH}, 2 workers", procedures=procedures, clients=4,
+                 timeout=timeout, api_workers=api_workers)
+    finally:
+        for spy in spies:
+            spy.stop()
+        for worker in workers:
+            stack.processes.stop(worker)
         stack.processes.stop(api)
 
 
@@ -76,7 +85,10 @@ def _one_way(stack: Stack, results: Results, *, base: str, token: str, batch: in
              procedures: int, clients: int, timeout: float, api_workers: int) -> None:
     before = stack.scalar("SELECT count(*) FROM procedures")
     before_rows = stack.scalar("SELECT count(*) FROM messages")
-    requests = payloads(procedures, token, batch=batch)
+    tag = "".join(c for c in label if c.isalnum())  # fresh external ids for each way in
+    # New patients each way in (their phones follow the index), as in the first.
+    start = stack.scalar("SELECT count(*) FROM procedures")
+    requests = payloads(procedures, token, batch=batch, tag=tag, start=start)
 
     def planned() -> int:
         return stack.scalar(
