@@ -20,10 +20,11 @@ def patients_for(session: Session, phone: str) -> list[Patient]:
     patients = list(session.scalars(select(Patient).where(Patient.phone == phone)))
     if len(patients) < 2:
         return patients
-    last_sent = dict(session.execute(
+    rows = session.execute(
         select(Message.patient_id, func.max(Message.sent_at))
         .where(Message.patient_id.in_([p.id for p in patients]))
-        .group_by(Message.patient_id)).tuples().all())
+        .group_by(Message.patient_id))
+    last_sent = {patient_id: sent_at for patient_id, sent_at in rows}
     return sorted(patients, key=lambda p: last_sent.get(p.id) or p.created_at, reverse=True)
 
 
