@@ -8,6 +8,7 @@ lazily in each worker process, after any fork.
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -143,8 +144,9 @@ def plan_pending() -> int:
     from aftercare.procedures.sweep import plan_unplanned
 
     c = container()
+    # No limit: one wake-up may stand for several batch imports logged in its window.
     return plan_unplanned(sessions=c.sessions, plans=c.plans, policy=c.planning_policy,
-                          clock=c.clock, older_than=timedelta(0))
+                          clock=c.clock, older_than=timedelta(0), limit=sys.maxsize)
 
 
 @app.task(name="aftercare.plan_procedure")

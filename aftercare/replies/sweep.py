@@ -28,24 +28,29 @@ class ReadReport:
 
 
 def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
-                settings: Settings, clock: Callable[[], datetime], limit: int = 2000,
+                settings: Settings, clock: Callable[[], datetime], page: int = 500,
                 ) -> ReadReport:
-    """Oldest first, each reply in its own transaction: one that fails to read is logged and
-    left for the next run, and does not hold up the others."""
+    """Every unread reply there is, oldest first, each in its own transaction: one that fails
+    to read is logged and left for the next run, and does not hold up the others."""
     report = ReadReport()
-    with sessions() as session:
-        ids = session.scalars(
-            select(Reply.id).where(Reply.read_at.is_(None), Reply.keyword.is_(None))
-            .order_by(Reply.id).limit(limit)).all()
-    for reply_id in ids:
-        try:
-            with transaction(sessions) as session:
-                urgent = process_reply(session, reply_id=reply_id, plans=plans,
-                                       settings=settings, now=clock())
-        except Exception:
-            report.failed += 1
-            log.exception("could not read reply %s; the next run tries again", reply_id)
-            continue
-        report.read += 1
-        report.urgent += urgent
-    return report
+    after = 0
+    while True:
+        with sessions() as session:  # pages by id, so a reply that failed is not met again
+            ids = session.scalars(
+                select(Reply.id).where(Reply.read_at.is_(None), Reply.keyword.is_(None),
+                                       Reply.id > after)
+                .order_by(Reply.id).limit(page)).all()
+        if not ids:
+            return report
+        after = ids[-1]
+        for reply_id in ids:
+            try:
+                with transaction(sessions) as session:
+                    urgent = process_reply(session, reply_id=reply_id, plans=plans,
+                                           settings=settings, now=clock())
+            except Exception:
+                report.failed += 1
+                log.exception("could not read reply %s; the next run tries again", reply_id)
+                continue
+            report.read += 1
+            report.urgent += urgent

@@ -265,3 +265,16 @@ def test_a_procedure_whose_care_plan_is_gone_waits_without_blocking_the_others(
     with container.sessions() as session:
         assert waiting_for_a_plan(session, plans=container.plans) == {"retired-plan": 1}
         assert session.get_one(Procedure, oldest.id).planned_at is None
+
+
+def test_one_wake_up_plans_everything_logged_before_it(
+        db_url: str, make_container: Callable[..., Container],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two batch imports in one wake-up window send one wake-up: its task plans both, not
+    just the sweep's page of 500."""
+    from aftercare import worker
+
+    container = make_container(db_url)  # created_at is the real time of logging
+    add_procedures(container, 700, performed_at=datetime.now(UTC) - timedelta(minutes=10))
+    monkeypatch.setitem(worker._state, "container", container)
+    assert worker.plan_pending() == 700

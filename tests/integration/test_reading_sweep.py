@@ -208,3 +208,25 @@ def test_a_check_in_texted_after_the_reply_arrived_is_not_the_one_it_answers(
     assert (stored[answer].procedure_id, stored[early].procedure_id) == (
         procedure_id, other_procedure)
     assert stored[early].answers_message_id is None  # no check-in texted before it
+
+
+def test_a_run_reads_every_page_and_a_failing_reply_does_not_stop_it(
+        container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wake-up stands for every reply stored in its window: a run goes page after page
+    until none is left, and a reply that fails is not met again in the same run."""
+    phone = "+12125550132"
+    add_patient(container, phone)
+    bodies = ["boom", *(f"a bit sore {n}" for n in range(6))]
+    ids = [receive(container, phone, body) for body in bodies]
+
+    def read_or_fail(text: str, **kwargs: Any) -> Any:
+        if text == "boom":
+            raise ValueError("the reader tripped")
+        return read_reply(text, **kwargs)
+
+    monkeypatch.setattr(processing, "read_reply", read_or_fail)
+    report = read_unread(sessions=container.sessions, plans=container.plans,
+                         settings=container.settings, clock=container.clock, page=2)
+    assert report == ReadReport(read=6, urgent=0, failed=1)
+    stored = replies(container)
+    assert [stored[i].read_at is not None for i in ids] == [False] + [True] * 6
