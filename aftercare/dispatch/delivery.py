@@ -21,7 +21,8 @@ FINAL = {"delivered": "delivered", "undelivered": "undelivered", "failed": "fail
 
 def record_status(session: Session, *, provider_id: str, status: str,
                   error_code: str | None, now: datetime) -> bool:
-    """Store the callback once and apply it. False when no message has that sid (yet)."""
+    """Store the callback once and apply it. True when it queued an email to go now (the
+    fallback for an undelivered check-in); most callbacks queue nothing."""
     status = status.lower()
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
               else sqlite.insert)
@@ -30,9 +31,9 @@ def record_status(session: Session, *, provider_id: str, status: str,
                                      error_code=error_code or None, received_at=now)
         .on_conflict_do_nothing(index_elements=["provider_id", "status"]))
     messages = session.scalars(select(Message).where(Message.provider_id == provider_id)).all()
-    for message in messages:
-        apply_event(session, message, status, error_code or None, now)
-    return bool(messages)
+    queued = [apply_event(session, message, status, error_code or None, now)
+              for message in messages]
+    return any(queued)
 
 
 def apply_stored_events(session: Session, message: Message, now: datetime) -> None:
@@ -45,36 +46,37 @@ def apply_stored_events(session: Session, message: Message, now: datetime) -> No
 
 
 def apply_event(session: Session, message: Message, status: str, error_code: str | None,
-                now: datetime) -> None:
+                now: datetime) -> bool:
+    """Apply one callback to its message. True when it queued the email fallback."""
     if status not in RANK:
-        return
+        return False
     if RANK[status] <= RANK.get(message.provider_status or "queued", 0) \
             and message.provider_status is not None:
-        return  # older news, or the same news again
+        return False  # older news, or the same news again
     message.provider_status = status
     if error_code:
         message.error_code = error_code
     final = FINAL.get(status)
     if final is None or message.status not in ("sent", "sending"):
-        return
+        return False
     message.status = final
     if final == "delivered":
         message.delivered_at = now
-    else:
-        message.reason = f"carrier reported {status}" + (f" (error {error_code})"
-                                                        if error_code else "")
-        _fall_back_to_email(session, message, now)
+        return False
+    message.reason = f"carrier reported {status}" + (f" (error {error_code})"
+                                                    if error_code else "")
+    return _fall_back_to_email(session, message, now)
 
 
-def _fall_back_to_email(session: Session, message: Message, now: datetime) -> None:
+def _fall_back_to_email(session: Session, message: Message, now: datetime) -> bool:
     """A check-in that never reached the phone still asks its question by email."""
     patient = message.patient
     if (message.kind != "check_in" or message.channel != "sms" or patient is None
             or not (patient.email_consent and patient.email)):
-        return
+        return False
     key = f"fallback:{message.id}:email"
     if session.scalar(select(Message.id).where(Message.dedupe_key == key)) is not None:
-        return
+        return False
     session.add(Message(
         dedupe_key=key, procedure_id=message.procedure_id, patient_id=message.patient_id,
         audience="patient", step=message.step, channel="email", kind=message.kind,
@@ -82,6 +84,7 @@ def _fall_back_to_email(session: Session, message: Message, now: datetime) -> No
         language=message.language, subject=_subject(message.language), body=message.body,
         attempts=0, reason="the text was not delivered; sent by email instead",
     ))
+    return True
 
 
 def _subject(language: str) -> str:

@@ -89,7 +89,9 @@ for _path, _endpoint in (("/sms", inbound_sms), ("/status", delivery_status)):
 
 def _record(container: Container, sid: str, status: str, error_code: str | None) -> None:
     with transaction(container.sessions) as session:
-        record_status(session, provider_id=sid, status=status, error_code=error_code,
-                      now=container.clock())
-    # An undelivered check-in may have queued its email fallback: send it now.
-    container.queue.dispatch_now()
+        fallback = record_status(session, provider_id=sid, status=status,
+                                 error_code=error_code, now=container.clock())
+    # Only an undelivered check-in's email fallback needs sending now. Waking dispatch on
+    # every callback would enqueue two or three tasks per message sent.
+    if fallback:
+        container.queue.dispatch_now()
