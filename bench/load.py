@@ -112,12 +112,14 @@ def _target(base: str) -> tuple[str, int, str]:
     return host, port, f"{host}:{port}"
 
 
-async def _serve(queue: asyncio.Queue[tuple[bytes, float] | None], load: Load,
+async def _serve(queue: asyncio.Queue[tuple[bytes, float | None] | None], load: Load,
                  connection: _Connection, host: str, port: int) -> None:
-    """One keep-alive connection taking requests off the queue until it reads None."""
+    """One keep-alive connection taking requests off the queue until it reads None. A
+    request's latency counts from its due time, or (None) from when this takes it."""
     current: _Connection | None = connection
     while (item := await queue.get()) is not None:
-        data, started = item
+        data, due = item
+        started = time.perf_counter() if due is None else due
         try:
             if current is None:  # reconnect after an error
                 current = _Connection(*await asyncio.open_connection(host, port))
@@ -129,6 +131,13 @@ async def _serve(queue: asyncio.Queue[tuple[bytes, float] | None], load: Load,
             current = None
     if current is not None:
         current.close()
+
+
+async def _connected(host: str, port: int, count: int) -> list[_Connection]:
+    # Connected before the clock starts, as a sender keeping connections open would be:
+    # otherwise the first requests would also time the TCP handshakes.
+    opened = await asyncio.gather(*(asyncio.open_connection(host, port) for _ in range(count)))
+    return [_Connection(*pair) for pair in opened]
 
 
 async def _report(load: Load, progress: Callable[[Load], str] | None) -> None:
@@ -145,27 +154,15 @@ def closed_loop(base: str, requests: Sequence[Request], *, clients: int,
 
     async def main() -> Load:
         load = Load()
+        queue: asyncio.Queue[tuple[bytes, float | None] | None] = asyncio.Queue()
+        for data in wire:
+            queue.put_nowait((data, None))
+        connections = await _connected(host, port, clients)
+        for _ in connections:
+            queue.put_nowait(None)
         reporter = asyncio.create_task(_report(load, progress))
         started = time.perf_counter()
-        pending = iter(wire)  # shared: each client takes the next request when it is free
-
-        async def client() -> None:
-            connection: _Connection | None = None
-            for data in pending:
-                begun = time.perf_counter()
-                try:
-                    if connection is None:
-                        connection = _Connection(*await asyncio.open_connection(host, port))
-                    load.record(begun, await connection.exchange(data))
-                except (OSError, asyncio.IncompleteReadError, ValueError):
-                    load.errors += 1
-                    if connection is not None:
-                        connection.close()
-                    connection = None
-            if connection is not None:
-                connection.close()
-
-        await asyncio.gather(*(client() for _ in range(clients)))
+        await asyncio.gather(*(_serve(queue, load, c, host, port) for c in connections))
         load.seconds = time.perf_counter() - started
         reporter.cancel()
         return load
@@ -182,13 +179,9 @@ def open_loop(base: str, requests: Sequence[Request], *, rate: float,
 
     async def main() -> Load:
         load = Load()
-        queue: asyncio.Queue[tuple[bytes, float] | None] = asyncio.Queue()
-        # Connected before the clock starts, as a sender keeping connections open would be:
-        # otherwise each step's first requests would also time the TCP handshakes.
-        opened = await asyncio.gather(*(asyncio.open_connection(host, port)
-                                        for _ in range(connections)))
-        senders = [asyncio.create_task(_serve(queue, load, _Connection(*pair), host, port))
-                   for pair in opened]
+        queue: asyncio.Queue[tuple[bytes, float | None] | None] = asyncio.Queue()
+        senders = [asyncio.create_task(_serve(queue, load, c, host, port))
+                   for c in await _connected(host, port, connections)]
         start = time.perf_counter() + 0.05
         for i, data in enumerate(wire):
             due = start + i / rate

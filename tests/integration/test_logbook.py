@@ -4,13 +4,12 @@ returning patient kept as one record, and a batch logged in a constant number of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from aftercare.bootstrap import Container
 from aftercare.db.models import Patient, Procedure
@@ -19,6 +18,7 @@ from aftercare.procedures.logbook import InvalidBatch, Logged, log_procedures
 from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import cancel
 from tests.support.factories import patient_payload, procedure_payload
+from tests.support.statements import counting_statements
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -236,20 +236,6 @@ def test_of_several_matching_records_the_oldest_wins(container: Container) -> No
     assert [(p.id, p.timezone) for p in patients(container)] == [
         (oldest, "America/Chicago"), (oldest + 1, "America/New_York"),
         (oldest + 2, "America/New_York")]
-
-
-@contextmanager
-def counting_statements(container: Container) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement.split(None, 1)[0])
-
-    event.listen(container.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(container.engine, "before_cursor_execute", count)
 
 
 def a_day_list(size: int, *, start: int) -> list[ProcedureIn]:

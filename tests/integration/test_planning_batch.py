@@ -5,8 +5,7 @@ that never plan a procedure twice."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from aftercare.procedures.service import cancel, log_procedure
 from aftercare.procedures.sweep import plan_unplanned
 from tests.conftest import FrozenClock
 from tests.support.factories import patient_payload, procedure_payload
+from tests.support.statements import counting_statements
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
 # Everything a planning run decides about a row (its ids aside).
@@ -158,20 +158,6 @@ def test_replanning_after_a_plan_edit_matches_planning_alone(container: Containe
     assert {r[4] for k, r in rows.items() if k[0] == dropped} == {
         "step removed from the care plan"}
     assert sum(r[3] == "sent" for r in rows.values()) == 1
-
-
-@contextmanager
-def counting_statements(container: Container) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement.split(None, 1)[0])
-
-    event.listen(container.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(container.engine, "before_cursor_execute", count)
 
 
 def add_procedures(container: Container, count: int, *, performed_at: datetime) -> None:
