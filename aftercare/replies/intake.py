@@ -161,9 +161,6 @@ class AsyncReplyIntake:
         return conn
 
 
-_COLUMNS = ("message_sid", "from_phone", "to_phone", "body", "media", "received_at",
-            "review_status", "present", "absent", "reasons", "triage_rank",
-            "escalation_level", "created_at")
 _JSON = frozenset({"media", "present", "absent", "reasons"})
 
 
@@ -171,11 +168,12 @@ async def _store_rows_async(conn: psycopg.AsyncConnection[Any], rows: list[dict[
                             ) -> list[Stored]:
     """`store_rows` in psycopg's own terms: one INSERT for the batch, autocommitted."""
     unique = _first_of_each(rows)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(unique))
-    params = [Json(row[c]) if c in _JSON else row[c] for row in unique for c in _COLUMNS]
+    columns = list(unique[0])  # every row has the same keys: the webhook builds them
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(unique))
+    params = [Json(row[c]) if c in _JSON else row[c] for row in unique for c in columns]
     async with conn.cursor() as cur:
         await cur.execute(
-            f"INSERT INTO replies ({', '.join(_COLUMNS)}) VALUES {values} "  # noqa: S608
+            f"INSERT INTO replies ({', '.join(columns)}) VALUES {values} "  # noqa: S608
             "ON CONFLICT (message_sid) DO NOTHING RETURNING id, message_sid", params)
         fresh = {sid: reply_id for reply_id, sid in await cur.fetchall()}
         retried = [row["message_sid"] for row in unique if row["message_sid"] not in fresh]

@@ -29,6 +29,7 @@ from aftercare.dispatch.reconcile import reconcile_stuck
 from aftercare.dispatch.send import DispatchPolicy, dispatch_due
 from tests.conftest import FrozenClock
 from tests.support.factories import add_due_messages
+from tests.support.threads import in_threads
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -73,19 +74,7 @@ def test_two_dispatchers_send_each_message_exactly_once(container: Container) ->
     channel = CountingChannel()
     container.channels = {"sms": channel, "email": channel}
     policy = DispatchPolicy(batch_size=50, run_budget_seconds=120)
-    errors: list[BaseException] = []
-
-    def dispatcher() -> None:
-        try:
-            run(container, policy)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=dispatcher) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = in_threads(lambda: run(container, policy))
     assert not errors
     sent, duplicated = len(channel.counts), sum(c - 1 for c in channel.counts.values())
     lost = len(set(ids) - set(channel.counts))

@@ -23,6 +23,7 @@ from aftercare.procedures.sweep import plan_unplanned
 from tests.conftest import FrozenClock
 from tests.support.factories import patient_payload, procedure_payload
 from tests.support.statements import counting_statements
+from tests.support.threads import in_threads
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
 # Everything a planning run decides about a row (its ids aside).
@@ -209,21 +210,13 @@ def test_concurrent_planners_plan_each_procedure_once(container: Container) -> N
     add_procedures(container, 300, performed_at=NOW - timedelta(minutes=10))
     start = threading.Barrier(2)
     planned: list[int] = []
-    errors: list[BaseException] = []
 
     def planner() -> None:
-        try:
-            start.wait()
-            while (count := plan_batch(container, limit=25)) > 0:
-                planned.append(count)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
+        start.wait()
+        while (count := plan_batch(container, limit=25)) > 0:
+            planned.append(count)
 
-    threads = [threading.Thread(target=planner) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = in_threads(planner)
     assert errors == []
     assert sum(planned) == 300
     with container.sessions() as session:

@@ -22,6 +22,7 @@ from aftercare.replies.inbound import accept_sms
 from aftercare.replies.reading import read_reply
 from aftercare.replies.sweep import ReadReport, read_unread
 from tests.conftest import FrozenClock
+from tests.support.threads import in_threads
 from tests.support.webhooks import inbound_fields
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
@@ -133,19 +134,7 @@ def test_two_sweeps_at_once_act_on_an_urgent_reply_once(container: Container) ->
     urgent = [receive(container, phone, URGENT) for phone in phones]
     in_step = cast(sessionmaker[Session], SweepsInStep(container.sessions, 2))
     reports: list[ReadReport] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            reports.append(sweep(container, in_step))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = in_threads(lambda: reports.append(sweep(container, in_step)), timeout=60)
     assert errors == [] and len(reports) == 2
     assert [r.failed for r in reports] == [0, 0]
     assert sum(r.urgent for r in reports) == len(urgent)  # each reply acted on by one sweep
