@@ -70,7 +70,10 @@ class Settings(BaseSettings):
     # message stuck in "sending" is reconciled, and how transient provider errors back off.
     dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 200
-    dispatch_send_concurrency: int = Field(default=16, ge=1, le=64)
+    dispatch_send_concurrency: int = Field(default=32, ge=1, le=256)
+    # Keep-alive connections to Twilio per worker process: at least the sends in flight at
+    # once (worker threads x dispatch_send_concurrency), or the rest reconnect every time.
+    twilio_connections: int = Field(default=64, ge=1, le=1000)
     sending_timeout_seconds: int = 300
     max_send_attempts: int = 6
     retry_base_seconds: float = 30.0

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
-import requests
+import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
-from twilio.http import HttpClient
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
+from twilio.http import AsyncHttpClient
 from twilio.rest import Client
 
+from aftercare.channels.background_loop import SENDING
 from aftercare.channels.base import (
     ChannelError,
     Lookup,
@@ -23,32 +21,16 @@ from aftercare.channels.base import (
     TransientError,
     UncertainSend,
 )
+from aftercare.channels.twilio_http import TIMEOUT_SECONDS, TwilioHttp
 
 if TYPE_CHECKING:
     from aftercare.settings import Settings
 
-TIMEOUT_SECONDS = 10.0
 OPTED_OUT = 21610
 TOO_MANY_REQUESTS = 20429
 QUEUE_FULL = 21611  # the sender's queue holds >10 h of messages: later it will have room
-
-
-class RebasedHttpClient(TwilioHttpClient):
-    """Sends every request to `base_url` instead of api.twilio.com (tests, local stand-ins).
-
-    Rewriting here, Twilio's documented extension point, works for every Twilio domain and
-    survives TWILIO_REGION / TWILIO_EDGE, unlike setting `client.api.base_url`.
-    """
-
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
-        kwargs.setdefault("timeout", TIMEOUT_SECONDS)
-        super().__init__(**kwargs)
-        self._base = urlsplit(base_url)
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        u = urlsplit(url)
-        rebased = urlunsplit((self._base.scheme, self._base.netloc, u.path, u.query, u.fragment))
-        return super().request(method, rebased, *args, **kwargs)
+# Connecting and each wait for the answer have their own timeout; this bounds a whole call.
+CALL_DEADLINE_SECONDS = 3 * TIMEOUT_SECONDS
 
 
 class TwilioSMS:
@@ -63,16 +45,15 @@ class TwilioSMS:
         from_number: str = "",
         messaging_service_sid: str = "",
         api_base_url: str | None = None,
-        http_client: HttpClient | None = None,
+        http_client: AsyncHttpClient | None = None,
+        connections: int = 64,
     ) -> None:
         if not (from_number or messaging_service_sid):
             raise ValueError("TwilioSMS needs a from_number or a messaging_service_sid")
         if http_client is None:
-            http_client = (
-                RebasedHttpClient(api_base_url)
-                if api_base_url
-                else TwilioHttpClient(timeout=TIMEOUT_SECONDS)
-            )
+            http_client = TwilioHttp(base_url=api_base_url, connections=connections)
+        if isinstance(http_client, TwilioHttp):
+            SENDING.on_close(http_client.close)
         self.client = Client(account_sid, auth_token, http_client=http_client)
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
@@ -87,6 +68,7 @@ class TwilioSMS:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             status_callback_base=settings.public_base_url,
             api_base_url=settings.twilio_api_base_url,
+            connections=settings.twilio_connections,
             **overrides,
         )
 
@@ -98,10 +80,10 @@ class TwilioSMS:
             else {"from_": self.from_number}
         )
         try:
-            msg = self.client.messages.create(
+            msg = SENDING.run(self.client.messages.create_async(
                 to=message.to, body=message.body, status_callback=self.status_callback, **sender
-            )
-        except (TwilioException, requests.RequestException) as exc:
+            ), timeout=CALL_DEADLINE_SECONDS)
+        except (TwilioException, aiohttp.ClientError, TimeoutError) as exc:
             raise channel_error(exc) from exc
         return Sent(provider_id=str(msg.sid), provider_status=str(msg.status))
 
@@ -113,10 +95,10 @@ class TwilioSMS:
         by_sender = {} if self.messaging_service_sid else {"from_": self.from_number}
         since = message.claimed_at - timedelta(minutes=2)
         try:
-            candidates = self.client.messages.list(
+            candidates = SENDING.run(self.client.messages.list_async(
                 to=message.to, date_sent_after=since, limit=1000, page_size=200, **by_sender
-            )
-        except (TwilioException, requests.RequestException):
+            ), timeout=CALL_DEADLINE_SECONDS)
+        except (TwilioException, aiohttp.ClientError, TimeoutError):
             return Lookup("unavailable")  # ask again on the next pass
         for m in candidates:
             if self.messaging_service_sid and m.messaging_service_sid != self.messaging_service_sid:
@@ -128,11 +110,15 @@ class TwilioSMS:
 
 def channel_error(exc: Exception) -> ChannelError:
     """Say whether a failed create could succeed if tried again."""
-    if isinstance(exc, requests.ReadTimeout):
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        # The request never left: safe to send again.
+        return TransientError(f"cannot reach Twilio: {exc}", code="network")
+    if isinstance(exc, TimeoutError):
         # Twilio may have accepted the message: reconcile before sending it again.
         return UncertainSend(f"Twilio did not answer in time: {exc}", code="read_timeout")
-    if isinstance(exc, requests.RequestException):
-        return TransientError(f"cannot reach Twilio: {exc}", code="network")
+    if isinstance(exc, aiohttp.ClientError):
+        # Dropped or garbled after the request went out: the same, it may have arrived.
+        return UncertainSend(f"lost the connection to Twilio: {exc}", code="no_answer")
     if not isinstance(exc, TwilioRestException | TwilioServiceException):
         return TransientError(f"Twilio client error: {exc}")
     status, code = int(exc.status), int(exc.code or exc.status)

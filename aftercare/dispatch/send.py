@@ -8,8 +8,9 @@ consent since planning means the message is cancelled, not sent.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +48,9 @@ class DispatchPolicy:
     run_budget_seconds: float = 20.0
     # Provider calls in flight at once per dispatch run (threads): the provider's latency,
     # not the database, then sets the pace.
-    send_concurrency: int = 16
+    send_concurrency: int = 32
+    # Rows are re-checked, renewed and recorded this many at a time, a commit each.
+    chunk_size: int = 16
 
 
 @dataclass
@@ -72,16 +75,34 @@ def dispatch_due(
 ) -> DispatchReport:
     """Claim due messages in batches and send them, until none are due or time is up.
 
-    A batch goes out `send_concurrency` messages at a time, in parallel: the provider's
-    latency, not the database, sets the pace. When a claim comes back full there is a
-    backlog, and `on_backlog` is called once so that other workers join at once rather
-    than at the next beat tick.
+    A batch goes out in chunks, and several chunks are on their way at once ("lanes"): while
+    one chunk is in the database, being checked before or recorded after its sends, the
+    others' provider calls are in flight, so the provider's latency rather than the database
+    sets the pace, with up to `send_concurrency` calls at a time. When a claim comes back
+    full there is a backlog, and `on_backlog` is called once so that other workers join at
+    once rather than at the next beat tick.
     """
     report = DispatchReport()
     started = clock()
     asked_for_help = False
+    # A chunk never holds more than can be in flight at once: its claims are renewed just
+    # before its sends, and must not then wait long for a free sender.
+    chunk_size = min(policy.chunk_size, policy.send_concurrency)
+    lanes = -(-policy.send_concurrency // chunk_size) + 1
+    free_lane = threading.BoundedSemaphore(lanes)
+    running: list[Future[list[str]]] = []
+
+    def collect(*, everything: bool) -> None:
+        for future in [f for f in running if everything or f.done()]:
+            running.remove(future)
+            for outcome in future.result():  # a chunk's database error ends the run here
+                report.add(outcome)
+
     with ThreadPoolExecutor(max_workers=policy.send_concurrency,
-                            thread_name_prefix="send") as pool:
+                            thread_name_prefix="send") as senders, \
+            ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="dispatch") as lane:
+        # Leaving this block waits for every chunk already claimed, even after an error: a
+        # chunk's rows are never left half-sent for reconciliation by our own exit.
         while True:
             claimed_at = clock()
             with transaction(sessions) as session:
@@ -90,14 +111,19 @@ def dispatch_due(
             if len(ids) == policy.batch_size and on_backlog is not None and not asked_for_help:
                 on_backlog()
                 asked_for_help = True
-            for start in range(0, len(ids), policy.send_concurrency):
-                chunk = ids[start:start + policy.send_concurrency]
-                for outcome in _send_chunk(sessions, chunk, channels, policy, clock, limiter,
-                                           claimed_at, pool):
-                    report.add(outcome)
+            for start in range(0, len(ids), chunk_size):
+                chunk = ids[start:start + chunk_size]
+                free_lane.acquire()
+                future = lane.submit(_send_chunk, sessions, chunk, channels, policy, clock,
+                                     limiter, claimed_at, senders)
+                future.add_done_callback(lambda _: free_lane.release())
+                running.append(future)
+                collect(everything=False)
             elapsed = (clock() - started).total_seconds()
             if len(ids) < policy.batch_size or elapsed > policy.run_budget_seconds:
-                return report
+                break
+        collect(everything=True)
+    return report
 
 
 def _send_chunk(

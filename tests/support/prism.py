@@ -21,10 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from twilio.http import HttpClient
+from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
-from aftercare.channels.twilio_sms import RebasedHttpClient
+from aftercare.channels.twilio_http import TwilioHttp
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRISM_CANDIDATES = (
@@ -107,27 +107,27 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
-class RecordingHttpClient(RebasedHttpClient):
+class RecordingHttpClient(TwilioHttp):
     """Calls the mock like the real client would, and keeps each request for assertions."""
 
     def __init__(self, base_url: str, **kwargs: Any) -> None:
-        super().__init__(base_url, **kwargs)
+        super().__init__(base_url=base_url, **kwargs)
         self.requests: list[dict[str, Any]] = []
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         self.requests.append({"method": method, "url": url, **kwargs})
-        return super().request(method, url, *args, **kwargs)
+        return await super().request(method, url, *args, **kwargs)
 
 
-class TwilioErrorStub(HttpClient):
+class TwilioErrorStub(AsyncHttpClient):
     """Answers every request with a Twilio error body, as Prism cannot (no 4xx in the spec)."""
 
     def __init__(self, status: int, code: int | None = None, message: str = "stub error") -> None:
-        super().__init__(logging.getLogger("tests.twilio_stub"), False, None)
+        super().__init__(logging.getLogger("tests.twilio_stub"), True, None)
         self.status, self.code, self.message = status, code, message
         self.requests: list[dict[str, Any]] = []
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         self.requests.append({"method": method, "url": url, **kwargs})
         code = self.code or self.status
         body = {

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
-import requests
+from aiohttp import (
+    ClientConnectorError,
+    ConnectionTimeoutError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+from aiohttp.client_reqrep import ConnectionKey
 from pydantic import SecretStr
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 
@@ -54,9 +60,14 @@ def rest_error(status: int, code: int | None) -> TwilioRestException:
         (rest_error(503, None), TransientError, "503"),
         (TwilioServiceException("urn:x", "Too many", 429, 20429), TransientError, "20429"),
         (TwilioServiceException("urn:x", "Invalid To", 400, 21211), PermanentError, "21211"),
-        (requests.ConnectionError("refused"), TransientError, "network"),
-        (requests.ConnectTimeout("slow"), TransientError, "network"),
-        (requests.ReadTimeout("slow"), UncertainSend, "read_timeout"),  # may have gone
+        (ClientConnectorError(ConnectionKey("api.twilio.com", 443, True, True, None, None,
+                                            None), OSError(111, "refused")),
+         TransientError, "network"),
+        (ConnectionTimeoutError("slow to connect"), TransientError, "network"),
+        # The request went out: Twilio may have it, so reconcile before any resend.
+        (SocketTimeoutError("slow to answer"), UncertainSend, "read_timeout"),
+        (TimeoutError("no answer in 30 s"), UncertainSend, "read_timeout"),
+        (ServerDisconnectedError(), UncertainSend, "no_answer"),
         (TwilioException("odd"), TransientError, None),
     ],
 )
@@ -228,3 +239,17 @@ def test_email_from_settings() -> None:
 )
 def test_mask_shows_only_enough_to_tell_recipients_apart(to: str, shown: str) -> None:
     assert mask(to) == shown
+
+
+def test_twilio_http_takes_its_proxy_from_the_environment_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from aftercare.channels.twilio_http import TwilioHttp
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.clinic.example:3128")
+    monkeypatch.setenv("NO_PROXY", "stand-in.example")
+    http = TwilioHttp()
+    url = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
+    assert http._proxy(url) == "http://proxy.clinic.example:3128"
+    assert http._proxy("https://stand-in.example/x") is None
+    monkeypatch.delenv("HTTPS_PROXY")  # read once per host: a running worker keeps it
+    assert http._proxy(url) == "http://proxy.clinic.example:3128"
