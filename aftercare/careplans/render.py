@@ -7,6 +7,7 @@ sending a text with a raw `{...}` in it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,7 +23,12 @@ class RenderError(ValueError):
 
 def placeholders(template: str) -> list[str]:
     """The placeholder names a template uses, in order of first use."""
-    return list(dict.fromkeys(PLACEHOLDER_RE.findall(template)))
+    return list(_placeholders(template))
+
+
+@functools.lru_cache(maxsize=4096)  # a care plan's few templates, rendered for every patient
+def _placeholders(template: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(PLACEHOLDER_RE.findall(template)))
 
 
 def stray_braces(template: str) -> bool:
@@ -32,7 +38,7 @@ def stray_braces(template: str) -> bool:
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
-    missing = [name for name in placeholders(template) if name not in values]
+    missing = [name for name in _placeholders(template) if name not in values]
     if missing:
         raise RenderError(f"no value for placeholder(s) {', '.join(missing)}")
     # One pass with a function, so a value that itself contains "{x}" is never re-expanded.

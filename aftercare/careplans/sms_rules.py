@@ -103,4 +103,5 @@ _FALLBACK = str.maketrans({
 def to_gsm7(text: str) -> str:
     """Replace common non-GSM-7 characters (a patient's "Ramón", curly quotes) with
     look-alikes, so a filled-in name does not turn a one-segment SMS into three."""
-    return text.translate(_FALLBACK)
+    # ASCII has nothing to replace, and translate() with a dict looks up every character.
+    return text if text.isascii() else text.translate(_FALLBACK)
