@@ -113,6 +113,7 @@ class Container:
             retry_base_seconds=s.retry_base_seconds, retry_max_seconds=s.retry_max_seconds,
             sending_timeout_seconds=s.sending_timeout_seconds,
             send_concurrency=s.dispatch_send_concurrency,
+            linger_seconds=s.dispatch_interval_seconds,
         )
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from aftercare.channels.base import (
@@ -51,6 +52,11 @@ class DispatchPolicy:
     send_concurrency: int = 32
     # Rows are re-checked, renewed and recorded this many at a time, a commit each.
     chunk_size: int = 16
+    # When nothing more is due, a run waits for rows falling due up to this many seconds
+    # after it started (the beat interval), claiming at most every `claim_gap_seconds`: a
+    # reminder then leaves within ~50 ms of its time, not at the next beat tick. 0: no wait.
+    linger_seconds: float = 0.0
+    claim_gap_seconds: float = 0.05
 
 
 @dataclass
@@ -84,6 +90,10 @@ def dispatch_due(
     """
     report = DispatchReport()
     started = clock()
+    # A run lingers only until the next beat tick starts the next one, so a worker thread
+    # is never held for long by a quiet outbox (replies and planning share the threads).
+    # On the monotonic clock: `clock` may be a fixed test clock.
+    linger_until = time.monotonic() + policy.linger_seconds
     asked_for_help = False
     # A chunk never holds more than can be in flight at once: its claims are renewed just
     # before its sends, and must not then wait long for a free sender.
@@ -120,10 +130,31 @@ def dispatch_due(
                 running.append(future)
                 collect(everything=False)
             elapsed = (clock() - started).total_seconds()
-            if len(ids) < policy.batch_size or elapsed > policy.run_budget_seconds:
+            if elapsed > policy.run_budget_seconds:
                 break
+            if len(ids) < policy.batch_size:
+                wait = _next_due_in(sessions, now=clock(), within=policy.linger_seconds)
+                if wait is None or time.monotonic() + wait > linger_until:
+                    break
+                time.sleep(max(wait, policy.claim_gap_seconds))
         collect(everything=True)
     return report
+
+
+def _next_due_in(sessions: sessionmaker[Session], *, now: datetime, within: float
+                 ) -> float | None:
+    """Seconds until the next planned row falls due, if within `within` seconds."""
+    if within <= 0:
+        return None
+    with transaction(sessions) as session:
+        due = session.scalar(select(func.min(Message.send_after))
+                             .where(Message.status == "planned"))
+    if due is None:
+        return None
+    if due.tzinfo is None:  # SQLite gives naive UTC back
+        due = due.replace(tzinfo=UTC)
+    wait = (due - now).total_seconds()
+    return max(wait, 0.0) if wait <= within else None
 
 
 def _send_chunk(

@@ -257,3 +257,34 @@ def test_twilio_error_bodies_through_the_official_client(container: Container, c
             assert patient.sms_opted_out_at is not None and second.status == "cancelled"
         else:
             assert patient.sms_opted_out_at is None and second.status == "planned"
+
+
+def test_a_run_waits_for_what_falls_due_before_the_next_tick(
+        db_url: str, make_container: Callable[..., Container]) -> None:
+    # A real clock: rows falling due 0.3 s after the run starts leave in that same run, within
+    # a claim gap of their time, instead of at the next beat tick; rows due after the run's
+    # linger (the beat interval) are the next run's.
+    container = make_container(db_url)
+    soon = datetime.now(UTC) + timedelta(seconds=0.3)
+    add_due_messages(container.sessions, count=5, due_at=soon)
+    add_due_messages(container.sessions, count=2, due_at=soon + timedelta(seconds=5))
+    policy = DispatchPolicy(linger_seconds=1.0, claim_gap_seconds=0.05)
+    started = time.monotonic()
+    report = run(container, policy)
+    took = time.monotonic() - started
+    assert report.sent == 5
+    assert took < 1.5, "the run outlived its linger"
+    assert statuses(container) == Counter({"sent": 5, "planned": 2})
+    with container.sessions() as s:
+        late = [(m.sent_at - m.due_at).total_seconds()
+                for m in s.scalars(select(Message).where(Message.status == "sent"))]
+    assert all(0 <= seconds < 0.5 for seconds in late), late
+
+
+def test_without_linger_a_run_ends_when_nothing_is_due(
+        db_url: str, make_container: Callable[..., Container]) -> None:
+    container = make_container(db_url)
+    add_due_messages(container.sessions, count=3,
+                     due_at=datetime.now(UTC) + timedelta(seconds=0.3))
+    report = run(container, DispatchPolicy(linger_seconds=0))
+    assert report.claimed == 0 and statuses(container) == Counter({"planned": 3})
