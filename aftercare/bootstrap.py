@@ -26,6 +26,7 @@ from aftercare.settings import Settings
 
 if TYPE_CHECKING:
     from aftercare.auth.tokens import TokenCache
+    from aftercare.dispatch.status_intake import StatusIntake
     from aftercare.replies.intake import AsyncReplyIntake, ReplyIntake
 
 
@@ -84,6 +85,15 @@ class Container:
         from aftercare.replies.intake import ReplyIntake
 
         return ReplyIntake(self.engine)
+
+    @functools.cached_property
+    def status_intake(self) -> StatusIntake:
+        """Records Twilio's status callbacks many to a transaction (dispatch/status_intake.py)."""
+        from aftercare.dispatch.status_intake import StatusIntake
+
+        # Looked up at each call: tests swap the clock and the queue of a built container.
+        return StatusIntake(self.sessions, clock=lambda: self.clock(),
+                            on_fallback=lambda: self.queue.dispatch_now())
 
     @functools.cached_property
     def async_reply_intake(self) -> AsyncReplyIntake | None:

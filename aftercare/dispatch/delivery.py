@@ -3,6 +3,8 @@ check-in falls back to email when the patient agreed to email."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,21 +21,36 @@ FINAL = {"delivered": "delivered", "undelivered": "undelivered", "failed": "fail
          "read": "delivered"}
 
 
-def record_status(session: Session, *, provider_id: str, status: str,
-                  error_code: str | None, now: datetime) -> bool:
-    """Store the callback once and apply it. True when it queued an email to go now (the
-    fallback for an undelivered check-in); most callbacks queue nothing."""
-    status = status.lower()
+@dataclass(frozen=True)
+class StatusCallback:
+    provider_id: str  # Twilio's MessageSid
+    status: str
+    error_code: str | None = None
+
+
+def record_statuses(session: Session, callbacks: list[StatusCallback], *, now: datetime
+                    ) -> list[bool]:
+    """Store each callback once and apply them in order, in one INSERT and one SELECT for
+    any number. Per callback: True when it queued an email to go now (the fallback for an
+    undelivered check-in); most queue nothing."""
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
               else sqlite.insert)
     session.execute(
-        insert(DeliveryEvent).values(provider_id=provider_id, status=status,
-                                     error_code=error_code or None, received_at=now)
-        .on_conflict_do_nothing(index_elements=["provider_id", "status"]))
-    messages = session.scalars(select(Message).where(Message.provider_id == provider_id)).all()
-    queued = [apply_event(session, message, status, error_code or None, now)
-              for message in messages]
-    return any(queued)
+        insert(DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_id", "status"]),
+        [{"provider_id": c.provider_id, "status": c.status.lower(),
+          "error_code": c.error_code or None, "received_at": now} for c in callbacks])
+    found = (select(Message)
+             .where(Message.provider_id.in_(sorted({c.provider_id for c in callbacks})))
+             .order_by(Message.id))
+    if session.get_bind().dialect.name == "postgresql":
+        # Locked in id order: callbacks for one message handled by two API processes at once
+        # apply one after the other (never "sent" over "delivered"), without deadlocks.
+        found = found.with_for_update()
+    by_sid: dict[str, list[Message]] = defaultdict(list)
+    for message in session.scalars(found):
+        by_sid[message.provider_id or ""].append(message)
+    return [any([apply_event(session, message, c.status.lower(), c.error_code or None, now)
+                 for message in by_sid[c.provider_id]]) for c in callbacks]
 
 
 def apply_stored_events(session: Session, message: Message, now: datetime) -> None:

@@ -1,11 +1,11 @@
 """Storing inbound replies many to a transaction, for the webhook's busy hours.
 
-Each webhook request hands its row to one writer thread per process and waits for the
-commit; the writer takes whatever has queued up meanwhile and stores it with one INSERT
-and one COMMIT. Under load that is one transaction per few replies instead of one each,
-and a single thread doing database work keeps the API's event loop from fighting a pool of
-threads for the GIL (which, measured, capped one process at ~600 replies/s at half a core).
-Twilio gets its 200 only after the commit: an accepted reply is never lost.
+Each webhook request hands its row to one writer per process and waits for the commit; the
+writer takes whatever has queued up meanwhile and stores it with one INSERT and one COMMIT.
+Under load that is one transaction per few replies instead of one each, and a single writer
+doing database work keeps the API's event loop from fighting a pool of threads for the GIL
+(which, measured, capped one process at ~600 replies/s at half a core). Twilio gets its 200
+only after the commit: an accepted reply is never lost.
 
 Retries of a stored MessageSid are not inserted again (ON CONFLICT DO NOTHING) and come
 back as not created. If a batch fails, its rows are tried one by one, so one bad row fails
@@ -15,12 +15,7 @@ only its own request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import queue
-import threading
-from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +23,7 @@ import psycopg
 from psycopg.types.json import Json
 from sqlalchemy import Connection, Engine, select
 
+from aftercare.db.batch_writer import BatchWriter
 from aftercare.db.models import Reply
 from aftercare.db.upsert import insert_ignoring
 
@@ -44,63 +40,33 @@ class Stored:
     keyword: str | None = None
 
 
-_Item = tuple[dict[str, Any], "Future[Stored]"]
+class ReplyIntake(BatchWriter[dict[str, Any], Stored]):
+    """`submit(row)` queues a reply row (the columns of `replies`); the future resolves
+    after its commit (db/batch_writer.py)."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(_RowWriter(engine), name="aftercare-intake", what="the reply",
+                         max_batch=MAX_BATCH)
 
 
-class ReplyIntake:
+class _RowWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._pid = -1
-        self._lock = threading.Lock()
+        self._conn: Connection | None = None
 
-    def submit(self, row: dict[str, Any]) -> Future[Stored]:
-        """Queue a reply row (the columns of `replies`); the future resolves after commit."""
-        if self._pid != os.getpid():  # first use, or a forked child: a writer of its own
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-                    threading.Thread(target=self._write_forever, name="aftercare-intake",
-                                     daemon=True).start()
-                    self._pid = os.getpid()
-        future: Future[Stored] = Future()
-        self._queue.put((row, future))
-        return future
-
-    def _write_forever(self) -> None:
-        conn: Connection | None = None
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            conn = self._write(conn, batch)
-
-    def _write(self, conn: Connection | None, batch: list[_Item]) -> Connection | None:
-        """Returns the connection to keep using, or None after an error."""
+    def __call__(self, rows: list[dict[str, Any]]) -> list[Stored]:
+        if self._conn is None:
+            # Kept open by the writer thread, in autocommit: the INSERT is one statement and
+            # commits by itself, so a batch costs one round trip (each round trip also costs
+            # the thread a wait for the GIL while the event loop is busy).
+            self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            if conn is None:
-                # Kept open by this thread, in autocommit: the INSERT is one statement and
-                # commits by itself, so a batch costs one round trip (each round trip also
-                # costs this thread a wait for the GIL while the event loop is busy).
-                conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            results = store_rows(conn, [row for row, _ in batch])
+            return store_rows(self._conn, rows)
         except Exception:
-            if conn is not None:
-                conn.invalidate()
-                conn.close()
-            if len(batch) > 1:  # find the row that failed; the others still go in
-                for item in batch:
-                    conn = self._write(conn if conn is not None and not conn.closed else None,
-                                       [item])
-                return conn
-            log.exception("could not store an inbound reply")
-            _settle(batch[0][1], RuntimeError("could not store the reply"))
-            return None
-        for (_, future), stored in zip(batch, results, strict=True):
-            _settle(future, stored)
-        return conn
+            self._conn.invalidate()
+            self._conn.close()
+            self._conn = None
+            raise
 
 
 class AsyncReplyIntake:
@@ -183,18 +149,6 @@ async def _store_rows_async(conn: psycopg.AsyncConnection[Any], rows: list[dict[
                               "WHERE message_sid = ANY(%s)", [retried])
             known = {sid: (reply_id, auto) for reply_id, sid, auto in await cur.fetchall()}
     return _results(rows, fresh, known)
-
-
-def _settle(future: Future[Stored], outcome: Stored | Exception) -> None:
-    """Tell the request how it went, unless it gave up: a cancelled webhook task cancels its
-    future (asyncio.wrap_future), and setting a cancelled future raises, which would end
-    this thread and leave every later request waiting. The row is kept all the same; the
-    periodic sweep reads it."""
-    with contextlib.suppress(InvalidStateError):
-        if isinstance(outcome, Exception):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
 
 
 def store_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[Stored]:

@@ -6,16 +6,15 @@ one this process sees: it is rebuilt from settings.public_base_url.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 
 from aftercare.bootstrap import Container
-from aftercare.db.session import transaction
-from aftercare.dispatch.delivery import record_status
+from aftercare.dispatch.delivery import StatusCallback
 from aftercare.replies.inbound import BadInbound, accept_sms_async
 from aftercare.settings import Settings
 
@@ -78,20 +77,11 @@ async def delivery_status(request: Request) -> Response:
     status = form.get("MessageStatus") or form.get("SmsStatus") or ""
     error_code = form.get("ErrorCode") or None
     if sid and status:
-        await run_in_threadpool(_record, container, sid, status, error_code)
+        await asyncio.wrap_future(container.status_intake.submit(
+            StatusCallback(sid, status, error_code)))
     # Unknown sids get 200 too: Twilio would only retry, and nothing here would change.
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
 for _path, _endpoint in (("/sms", inbound_sms), ("/status", delivery_status)):
     router.add_route(router.prefix + _path, _endpoint, methods=["POST"], include_in_schema=False)
-
-
-def _record(container: Container, sid: str, status: str, error_code: str | None) -> None:
-    with transaction(container.sessions) as session:
-        fallback = record_status(session, provider_id=sid, status=status,
-                                 error_code=error_code, now=container.clock())
-    # Only an undelivered check-in's email fallback needs sending now. Waking dispatch on
-    # every callback would enqueue two or three tasks per message sent.
-    if fallback:
-        container.queue.dispatch_now()
