@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
@@ -151,8 +151,6 @@ def _next_due_in(sessions: sessionmaker[Session], *, now: datetime, within: floa
                              .where(Message.status == "planned"))
     if due is None:
         return None
-    if due.tzinfo is None:  # SQLite gives naive UTC back
-        due = due.replace(tzinfo=UTC)
     wait = (due - now).total_seconds()
     return max(wait, 0.0) if wait <= within else None
 
