@@ -26,6 +26,7 @@ TIMEOUT_SECONDS = 10.0
 
 
 def _basic(user: str, password: str) -> str:
+    # A header of our own: aiohttp deprecates its auth= parameter.
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
