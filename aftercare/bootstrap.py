@@ -27,6 +27,7 @@ from aftercare.settings import Settings
 if TYPE_CHECKING:
     from aftercare.auth.tokens import TokenCache
     from aftercare.dispatch.status_intake import StatusIntake
+    from aftercare.procedures.intake import ProcedureIntake
     from aftercare.replies.intake import AsyncReplyIntake, ReplyIntake
 
 
@@ -85,6 +86,13 @@ class Container:
         from aftercare.replies.intake import ReplyIntake
 
         return ReplyIntake(self.engine)
+
+    @functools.cached_property
+    def procedure_intake(self) -> ProcedureIntake:
+        """Logs concurrent single POSTs many to a transaction (procedures/intake.py)."""
+        from aftercare.procedures.intake import ProcedureIntake
+
+        return ProcedureIntake(self)
 
     @functools.cached_property
     def status_intake(self) -> StatusIntake:

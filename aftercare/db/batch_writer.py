@@ -71,18 +71,16 @@ class BatchWriter(Generic[Item, Result]):
                     self._write([one])
                 return
             log.exception("could not store %s", self._what)
-            settle(batch[0][1], RuntimeError(f"could not store {self._what}"))
+            with _unless_given_up():
+                batch[0][1].set_exception(RuntimeError(f"could not store {self._what}"))
             return
         for (_, future), result in zip(batch, results, strict=True):
-            settle(future, result)
+            with _unless_given_up():
+                future.set_result(result)  # a result may itself be an error to report
 
 
-def settle(future: Future[Result], outcome: Result | Exception) -> None:
+def _unless_given_up() -> contextlib.AbstractContextManager[None]:
     """Tell the request how it went, unless it gave up: a cancelled webhook task cancels its
     future (asyncio.wrap_future), and setting a cancelled future raises, which would end
     the writer thread and leave every later request waiting. What was written stays."""
-    with contextlib.suppress(InvalidStateError):
-        if isinstance(outcome, Exception):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
+    return contextlib.suppress(InvalidStateError)

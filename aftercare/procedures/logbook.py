@@ -83,6 +83,27 @@ def log_procedures(session: Session, *, requests: Sequence[ProcedureIn],
     return results
 
 
+def log_each(session: Session, *, requests: Sequence[ProcedureIn],
+             plans: dict[str, CarePlan], phone_region: str) -> list[Logged | InvalidBatch]:
+    """Independent requests (concurrent single POSTs) logged together: a request that breaks
+    a rule is refused alone, with its own problems (fields without the index), and the rest
+    are logged as `log_procedures` would log them one after the other."""
+    try:
+        return list(log_procedures(session, requests=requests, plans=plans,
+                                   phone_region=phone_region))
+    except InvalidBatch as refused:  # nothing was written: log the others without them
+        problems: dict[int, list[InvalidRequest]] = {}
+        for p in refused.problems:
+            problems.setdefault(int(p.field[0]), []).append(
+                InvalidRequest(p.field[1:], p.message))
+    rest = [i for i in range(len(requests)) if i not in problems]
+    logged = dict(zip(rest, log_procedures(session, requests=[requests[i] for i in rest],
+                                           plans=plans, phone_region=phone_region),
+                      strict=True))
+    return [logged[i] if i in logged else InvalidBatch(problems[i])
+            for i in range(len(requests))]
+
+
 def _check(requests: Sequence[ProcedureIn], plans: dict[str, CarePlan], phone_region: str
            ) -> list[str]:
     """Each request's phone in E.164; every broken rule, with its request's index."""

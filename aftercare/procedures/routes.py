@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
@@ -29,10 +31,10 @@ router = APIRouter(prefix="/api/procedures", tags=["procedures"])
              responses={200: {"model": ProcedureCreated, "description": "already logged"}})
 async def log_procedure(body: ProcedureIn, container: ContainerDep, _: StaffDep,
                         response: Response) -> ProcedureCreated:
-    try:
-        (logged,) = await run_in_threadpool(_log, container, [body])
-    except InvalidBatch as exc:  # one request: its fields without the index
-        raise invalid_fields([(p.field[1:], p.message) for p in exc.problems]) from None
+    # Shares a transaction with the POSTs that arrive meanwhile (procedures/intake.py).
+    logged = await asyncio.wrap_future(container.procedure_intake.submit(body))
+    if isinstance(logged, InvalidBatch):
+        raise invalid_fields([(p.field, p.message) for p in logged.problems])
     if not logged.created:
         response.status_code = status.HTTP_200_OK
     return ProcedureCreated(id=logged.procedure_id, status=logged.status,
@@ -56,7 +58,7 @@ async def log_procedures(body: ProcedureBatchIn, container: ContainerDep, _: Sta
 
 
 def _log(container: Container, requests: list[ProcedureIn]) -> list[Logged]:
-    """One thread-pool hop per request: the transaction, then the planning wake-up."""
+    """The batch's transaction, then the planning wake-up."""
     with transaction(container.sessions) as session:
         logged = logbook.log_procedures(
             session, requests=requests, plans=container.plans,

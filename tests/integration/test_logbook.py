@@ -4,17 +4,21 @@ returning patient kept as one record, and a batch logged in a constant number of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from aftercare.bootstrap import Container
 from aftercare.db.models import Patient, Procedure
 from aftercare.db.session import transaction
-from aftercare.procedures.logbook import InvalidBatch, Logged, log_procedures
+from aftercare.procedures.intake import ProcedureIntake
+from aftercare.procedures.logbook import InvalidBatch, Logged, log_each, log_procedures
 from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import cancel
 from tests.support.factories import patient_payload, procedure_payload
@@ -268,3 +272,70 @@ def test_a_batch_takes_the_same_few_statements_whatever_its_size(container: Cont
     assert sizes[100] == sizes[10]
     assert len(sizes[100]) <= 8, sizes[100]
     assert counts(container) == (50 + 5 + 50, 50 + 10 + 100)
+
+
+# --- independent requests logged together (concurrent single POSTs) -------------------------
+
+def test_log_each_refuses_only_the_request_that_broke_a_rule(container: Container) -> None:
+    requests = [visit(external_id="v-1"),
+                visit(external_id="v-2", procedure_type="laser-hair-removal",
+                      patient=patient_payload(phone="not a phone")),
+                visit(external_id="v-3"),
+                visit(external_id="v-1")]  # the same visit again: the first one counts
+    with transaction(container.sessions) as session:
+        results = log_each(session, requests=requests, plans=container.plans,
+                           phone_region="US")
+    first, refused, third, again = results
+    assert isinstance(first, Logged) and first.created
+    assert isinstance(third, Logged) and third.created
+    assert isinstance(again, Logged) and (again.procedure_id, again.created) == (
+        first.procedure_id, False)
+    assert isinstance(refused, InvalidBatch)  # its own problems, fields without an index
+    assert sorted(p.field for p in refused.problems) == [("patient", "phone"),
+                                                         ("procedure_type",)]
+    assert counts(container)[1] == 2
+
+
+@contextmanager
+def procedures_held(container: Container) -> Iterator[None]:
+    """On PostgreSQL another transaction holds the write lock on procedures meanwhile."""
+    if container.engine.dialect.name != "postgresql":
+        yield
+        return
+    with container.engine.connect() as conn:
+        conn.execute(text("LOCK TABLE procedures IN EXCLUSIVE MODE"))
+        yield
+        conn.rollback()
+
+
+def test_concurrent_single_posts_share_transactions(container: Container) -> None:
+
+    intake = ProcedureIntake(container)
+    requests = [visit(external_id=f"c-{i}",
+                      patient=patient_payload(first_name=f"P{i}", phone=f"(212) 555-{i:04d}"))
+                for i in range(40)]
+    requests[7] = visit(external_id="c-bad", procedure_type="laser-hair-removal")
+    results: dict[int, Logged | InvalidBatch] = {}
+
+    def post(i: int) -> None:
+        results[i] = intake.submit(requests[i]).result(30)
+
+    with counting_statements(container) as statements:
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(40)]
+        with procedures_held(container):  # the requests queue up behind the first batch
+            for thread in threads:
+                thread.start()
+            time.sleep(0.5)
+        for thread in threads:
+            thread.join(30)
+    assert isinstance(results.pop(7), InvalidBatch)
+    assert all(isinstance(r, Logged) and r.created for r in results.values())
+    assert len({r.procedure_id for r in results.values()}) == 39  # type: ignore[union-attr]
+    assert counts(container)[1] == 39
+    # A transaction per request would be 39 x 2 INSERTs (patient, procedure); held behind
+    # the lock they queue up and share a few. (SQLite inserts a row at a time: logbook.py.)
+    if container.engine.dialect.name == "postgresql":
+        assert statements.count("INSERT") <= 2 * 3, statements
+    queue = container.queue
+    assert sorted(getattr(queue, "planned", [])) == sorted(
+        r.procedure_id for r in results.values())  # type: ignore[union-attr]
