@@ -33,12 +33,14 @@ def record_statuses(session: Session, callbacks: list[StatusCallback], *, now: d
     """Store each callback once and apply them in order, in one INSERT and one SELECT for
     any number. Per callback: True when it queued an email to go now (the fallback for an
     undelivered check-in); most queue nothing."""
+    callbacks = [StatusCallback(c.provider_id, c.status.lower(), c.error_code or None)
+                 for c in callbacks]
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
               else sqlite.insert)
     session.execute(
         insert(DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_id", "status"]),
-        [{"provider_id": c.provider_id, "status": c.status.lower(),
-          "error_code": c.error_code or None, "received_at": now} for c in callbacks])
+        [{"provider_id": c.provider_id, "status": c.status, "error_code": c.error_code,
+          "received_at": now} for c in callbacks])
     found = (select(Message)
              .where(Message.provider_id.in_(sorted({c.provider_id for c in callbacks})))
              .order_by(Message.id))
@@ -49,7 +51,7 @@ def record_statuses(session: Session, callbacks: list[StatusCallback], *, now: d
     by_sid: dict[str, list[Message]] = defaultdict(list)
     for message in session.scalars(found):
         by_sid[message.provider_id or ""].append(message)
-    return [any([apply_event(session, message, c.status.lower(), c.error_code or None, now)
+    return [any([apply_event(session, message, c.status, c.error_code, now)
                  for message in by_sid[c.provider_id]]) for c in callbacks]
 
 

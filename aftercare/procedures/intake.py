@@ -9,6 +9,7 @@ with `log_each` (a request that breaks a rule is refused alone), then wakes plan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aftercare.db.batch_writer import BatchWriter
@@ -28,10 +29,14 @@ class ProcedureIntake(BatchWriter[ProcedureIn, Logged | InvalidBatch]):
             with transaction(container.sessions) as session:
                 results = log_each(session, requests=requests, plans=container.plans,
                                    phone_region=container.settings.default_phone_region)
-            # After the commit, so the worker never looks for a procedure not there yet.
-            for one in results:
-                if isinstance(one, Logged) and one.created:
-                    container.queue.plan_procedure(one.procedure_id)
+            wake_planning(container, results)
             return results
 
         super().__init__(log, name="aftercare-procedures", what="the procedure")
+
+
+def wake_planning(container: Container, results: Sequence[Logged | InvalidBatch]) -> None:
+    """After the commit, so the worker never looks for a procedure not there yet."""
+    for one in results:
+        if isinstance(one, Logged) and one.created:
+            container.queue.plan_procedure(one.procedure_id)

@@ -13,6 +13,7 @@ from aftercare.bootstrap import Container
 from aftercare.db.session import transaction
 from aftercare.procedures import logbook, service
 from aftercare.procedures.errors import InvalidRequest
+from aftercare.procedures.intake import wake_planning
 from aftercare.procedures.logbook import InvalidBatch, Logged
 from aftercare.procedures.schemas import (
     CancelIn,
@@ -63,10 +64,7 @@ def _log(container: Container, requests: list[ProcedureIn]) -> list[Logged]:
         logged = logbook.log_procedures(
             session, requests=requests, plans=container.plans,
             phone_region=container.settings.default_phone_region)
-    # After the commit, so the worker never looks for a procedure not there yet.
-    for one in logged:
-        if one.created:
-            container.queue.plan_procedure(one.procedure_id)
+    wake_planning(container, logged)
     return logged
 
 
