@@ -1,138 +1,90 @@
-"""The composition root: settings in, real adapters (or the fakes a test passes) out.
+"""The composition root: settings in, a process's adapters out (or the fakes a test passes).
 
-Everything with a connection is built here, when a process starts, never at import time:
-Celery's prefork workers fork after importing, and each child needs its own engine.
+Everything with a connection is built here when a process starts, never at import time:
+Celery's prefork workers fork after importing, and each child needs its own engine. The
+API builds its container at start-up (`api_from_environment`); a worker builds its own on
+the first task it runs (`WorkerApp.container`), in the process that runs it.
 """
 
 from __future__ import annotations
 
-import functools
+import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import Any
 
+from celery import Celery, signals
+from fastapi import FastAPI
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.careplans.loader import load_plans
-from aftercare.careplans.schema import CarePlan, QuietHours
 from aftercare.channels.base import SendChannel
+from aftercare.container import Container, utc_now
+from aftercare.db.batch_writer import BatchWriter
 from aftercare.db.session import make_engine, make_session_factory
-from aftercare.dispatch.send import DispatchPolicy
-from aftercare.planning import ClinicContext
-from aftercare.procedures.outbox import PlanningPolicy
+from aftercare.dispatch.ratelimit import SendLimiter, build_limiter, sms_sender
+from aftercare.queue import DISPATCH, READ, CeleryQueue, TaskQueue
 from aftercare.settings import Settings
 
-if TYPE_CHECKING:
-    from aftercare.auth.tokens import TokenCache
-    from aftercare.dispatch.status_intake import StatusIntake
-    from aftercare.procedures.intake import ProcedureIntake
-    from aftercare.replies.intake import AsyncReplyIntake, ReplyIntake
+
+def build(
+    settings: Settings,
+    *,
+    channels: dict[str, SendChannel] | None = None,
+    queue: TaskQueue | None = None,
+    clock: Callable[[], datetime] | None = None,
+    engine: Engine | None = None,
+    limiter: SendLimiter | None = None,
+) -> Container:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.database_url)
+    if queue is None:
+        queue = CeleryQueue(celery_app(settings), window=settings.wakeup_window_seconds)
+    container = Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        plans=load_plans(settings.schedules_dir),
+        channels=channels if channels is not None else build_channels(settings),
+        queue=queue,
+        limiter=limiter if limiter is not None else build_limiter(
+            redis_url=settings.redis_url, rate_per_second=settings.sms_rate_per_second,
+            overrides=settings.sms_rate_overrides,
+            sender=sms_sender(settings.twilio_from_number,
+                              settings.twilio_messaging_service_sid)),
+        clock=clock or utc_now,
+    )
+    _add_writers(container)
+    return container
 
 
-class TaskQueue(Protocol):
-    """Work handed to the Celery worker. Called only after the transaction committed."""
-
-    def plan_procedure(self, procedure_id: int) -> None: ...
-
-    def process_reply(self, reply_id: int) -> None: ...
-
-    def dispatch_now(self) -> None: ...
+def for_command(settings: Settings | None = None) -> Container:
+    """A CLI command's container: its wake-ups go at once, since the process ends soon."""
+    settings = settings or Settings()
+    return build(settings, queue=CeleryQueue(celery_app(settings)))
 
 
-@dataclass
-class RecordingQueue:
-    """A fake queue for tests that run the services themselves."""
+def _add_writers(c: Container) -> None:
+    """The API's busiest requests share transactions; each writer calls the same service
+    function a single request would. The container's clock and queue are read at each call
+    (tests swap them)."""
+    from aftercare.outbox.status import record_statuses
+    from aftercare.procedures.service import log_procedures
+    from aftercare.replies.intake import store_replies
 
-    planned: list[int] = field(default_factory=list)
-    replies: list[int] = field(default_factory=list)
-    dispatches: int = 0
-
-    def plan_procedure(self, procedure_id: int) -> None:
-        self.planned.append(procedure_id)
-
-    def process_reply(self, reply_id: int) -> None:
-        self.replies.append(reply_id)
-
-    def dispatch_now(self) -> None:
-        self.dispatches += 1
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Container:
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    plans: dict[str, CarePlan]
-    channels: dict[str, SendChannel]
-    queue: TaskQueue
-    clock: Callable[[], datetime] = utc_now
-
-    @functools.cached_property
-    def token_cache(self) -> TokenCache:
-        """API tokens checked recently by this process (auth/tokens.py)."""
-        from aftercare.auth.tokens import TokenCache
-
-        return TokenCache(ttl=self.settings.token_cache_seconds)
-
-    @functools.cached_property
-    def reply_intake(self) -> ReplyIntake:
-        """Stores inbound replies many to a transaction (replies/intake.py)."""
-        from aftercare.replies.intake import ReplyIntake
-
-        return ReplyIntake(self.engine)
-
-    @functools.cached_property
-    def procedure_intake(self) -> ProcedureIntake:
-        """Logs concurrent single POSTs many to a transaction (procedures/intake.py)."""
-        from aftercare.procedures.intake import ProcedureIntake
-
-        return ProcedureIntake(self)
-
-    @functools.cached_property
-    def status_intake(self) -> StatusIntake:
-        """Records Twilio's status callbacks many to a transaction (dispatch/status_intake.py)."""
-        from aftercare.dispatch.status_intake import StatusIntake
-
-        # Looked up at each call: tests swap the clock and the queue of a built container.
-        return StatusIntake(self.sessions, clock=lambda: self.clock(),
-                            on_fallback=lambda: self.queue.dispatch_now())
-
-    @functools.cached_property
-    def async_reply_intake(self) -> AsyncReplyIntake | None:
-        """The webhook's intake on the event loop, on PostgreSQL (replies/intake.py)."""
-        if self.engine.dialect.name != "postgresql":
-            return None
-        from aftercare.replies.intake import AsyncReplyIntake
-
-        url = self.engine.url.set(drivername="postgresql")
-        return AsyncReplyIntake(url.render_as_string(hide_password=False))
-
-    @property
-    def planning_policy(self) -> PlanningPolicy:
-        s = self.settings
-        return PlanningPolicy(
-            clinic=ClinicContext(name=s.clinic_name, phone=s.clinic_phone,
-                                 emergency_number=s.emergency_number),
-            quiet_hours=QuietHours(start=s.quiet_hours_start, end=s.quiet_hours_end),
-            grace=timedelta(minutes=s.late_grace_minutes),
-        )
-
-    @property
-    def dispatch_policy(self) -> DispatchPolicy:
-        s = self.settings
-        return DispatchPolicy(
-            batch_size=s.dispatch_batch_size, max_attempts=s.max_send_attempts,
-            retry_base_seconds=s.retry_base_seconds, retry_max_seconds=s.retry_max_seconds,
-            sending_timeout_seconds=s.sending_timeout_seconds,
-            send_concurrency=s.dispatch_send_concurrency,
-            linger_seconds=s.dispatch_interval_seconds,
-        )
+    c.reply_writer = BatchWriter(
+        lambda session, rows: store_replies(session, rows, queue=c.queue),
+        sessions=c.async_sessions, what="the reply")
+    c.status_writer = BatchWriter(
+        lambda session, callbacks: record_statuses(session, callbacks, now=c.clock(),
+                                                   queue=c.queue),
+        sessions=c.async_sessions, what="the status callback")
+    c.procedure_writer = BatchWriter(
+        lambda session, requests: log_procedures(
+            session, requests=requests, plans=c.plans, queue=c.queue, now=c.clock(),
+            phone_region=c.settings.default_phone_region),
+        sessions=c.async_sessions, what="the procedure")
 
 
 def build_channels(settings: Settings) -> dict[str, SendChannel]:
@@ -154,26 +106,144 @@ def build_channels(settings: Settings) -> dict[str, SendChannel]:
     return channels
 
 
-def build(
-    settings: Settings,
-    *,
-    channels: dict[str, SendChannel] | None = None,
-    queue: TaskQueue | None = None,
-    clock: Callable[[], datetime] | None = None,
-    engine: Engine | None = None,
-) -> Container:
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    engine = engine or make_engine(settings.database_url)
-    if queue is None:
-        from aftercare.worker import CeleryQueue, configure
+# --- the HTTP app ---------------------------------------------------------------------
 
-        queue = CeleryQueue(configure(settings), wakeup_window=settings.wakeup_window_seconds)
-    return Container(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        plans=load_plans(settings.schedules_dir),
-        channels=channels if channels is not None else build_channels(settings),
-        queue=queue,
-        clock=clock or utc_now,
+
+def create_app(container: Container) -> FastAPI:
+    from aftercare.http.errors import install_errors
+    from aftercare.http.middleware import BodySizeLimit
+    from aftercare.observability.http import RequestContext
+    from aftercare.observability.routes import router as metrics_router
+    from aftercare.ops.health import router as health_router
+    from aftercare.procedures.api import router as procedures_router
+    from aftercare.replies.webhooks import router as webhooks_router
+    from aftercare.review.api import router as review_router
+    from aftercare.web import install_web
+
+    app = FastAPI(title="aftercare",
+                  summary="Post-procedure aftercare reminders for vein clinics",
+                  version="0.1.0")
+    app.state.container = container
+    for router in (procedures_router, review_router, webhooks_router, health_router,
+                   metrics_router):
+        app.include_router(router)
+    install_errors(app)
+    install_web(app, container.settings)
+    settings = container.settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={"/api/procedures/batch": settings.max_batch_body_bytes})
+    # Outermost: every response, a 413 included, gets its request id and security headers.
+    app.add_middleware(RequestContext)
+    return app
+
+
+def api_from_environment() -> FastAPI:
+    """uvicorn's factory (`aftercare api`): settings and container at start-up."""
+    return create_app(build(Settings()))
+
+
+# --- the Celery app ---------------------------------------------------------------------
+
+
+class WorkerApp(Celery):
+    """The Celery app, carrying the container its tasks run on (see aftercare/worker.py)."""
+
+    def __init__(self, settings: Settings, *, container: Container | None = None) -> None:
+        super().__init__("aftercare")
+        self.settings = settings
+        self._container = container
+        self._building = threading.Lock()
+
+    @property
+    def container(self) -> Container:
+        """Built on first use, in the process that runs the task (after any fork)."""
+        if self._container is None:
+            with self._building:
+                if self._container is None:
+                    self._container = build(self.settings, queue=CeleryQueue(
+                        self, window=self.settings.wakeup_window_seconds))
+        return self._container
+
+
+def celery_app(settings: Settings, *, container: Container | None = None) -> WorkerApp:
+    """A Celery app for the broker and schedule of `settings`; tests pass a container with
+    fake or stand-in channels."""
+    app = WorkerApp(settings, container=container)
+    transport_options: dict[str, object]
+    broker_url = settings.broker_url
+    if broker_url.startswith("filesystem://"):
+        from aftercare.embedded_broker import register
+
+        # The folder broker, with atomic writes and reads (see embedded_broker.py).
+        broker_url = register() + "://"
+        folder = settings.broker_folder.resolve()
+        for sub in ("in", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        transport_options = {"data_folder_in": str(folder / "in"),
+                             "data_folder_out": str(folder / "in"),
+                             "processed_folder": str(folder / "processed"),
+                             "store_processed": False}
+    else:
+        # Long enough that an unacked task is never redelivered while still running.
+        transport_options = {"visibility_timeout": 3600}
+    interval = settings.dispatch_interval_seconds
+    reconcile = settings.reconcile_interval_seconds
+    app.conf.update(
+        broker_url=broker_url,
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        include=["aftercare.worker"],
+        task_default_queue=settings.celery_queue,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        # Task events for Flower (`celery -A aftercare.worker --broker URL flower`).
+        worker_send_task_events=settings.celery_events,
+        task_send_sent_event=settings.celery_events,
+        timezone="UTC",
+        beat_schedule={
+            "dispatch-due": _every(DISPATCH, interval, expires=max(interval * 3, 5)),
+            "reconcile-sending": _every("aftercare.reconcile_sending", reconcile,
+                                        expires=max(reconcile, 5)),
+            "plan-unplanned": _every("aftercare.plan_unplanned", 30.0),
+            "read-unread-replies": _every(READ, 30.0),
+            "escalate-urgent": _every("aftercare.escalate_urgent", 60.0),
+        },
     )
+    _connect_signals(settings)
+    return app
+
+
+def _every(task: str, seconds: float, *, expires: float | None = None) -> dict[str, Any]:
+    return {"task": task, "schedule": seconds, "options": {"expires": expires or seconds}}
+
+
+def _connect_signals(settings: Settings) -> None:
+    """Logging, task ids in logs, and the worker's metrics port, for worker and beat."""
+    from aftercare.observability.logs import bind_task, setup_logging
+
+    def logging_from_settings(loglevel: object = None, **_: object) -> None:
+        # Connecting here stops Celery from configuring logging itself; it passes the
+        # --loglevel it parsed, as a number.
+        level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+        setup_logging(settings, level=level if isinstance(level, str) else None)
+
+    def task_started(task_id: str | None = None, task: object = None, **_: object) -> None:
+        bind_task(task_id, getattr(task, "name", None))
+
+    def task_finished(**_: object) -> None:
+        bind_task(None, None)
+
+    def serve_metrics(**_: object) -> None:
+        if settings.worker_metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(settings.worker_metrics_port)
+
+    for signal, handler in ((signals.setup_logging, logging_from_settings),
+                            (signals.task_prerun, task_started),
+                            (signals.task_postrun, task_finished),
+                            (signals.worker_init, serve_metrics)):
+        signal.connect(handler, weak=False, dispatch_uid=f"aftercare-{handler.__name__}")

@@ -90,7 +90,7 @@ def api(host: str, port: int, workers: int) -> None:
 
     setup_logging(Settings())
     # log_config=None: uvicorn's loggers propagate to ours (JSON, PHI filter) unchanged.
-    uvicorn.run("aftercare.api.main:app_from_environment", factory=True, host=host, port=port,
+    uvicorn.run("aftercare.bootstrap:api_from_environment", factory=True, host=host, port=port,
                 proxy_headers=True, log_config=None, workers=workers)
 
 
@@ -101,11 +101,11 @@ def api(host: str, port: int, workers: int) -> None:
               type=click.Choice(["threads", "prefork", "solo"]))
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(beat: bool, concurrency: int, pool: str, loglevel: str) -> None:
-    from aftercare.worker import configure
+    from aftercare.bootstrap import celery_app
 
     settings = Settings()
-    app = configure(settings)
-    # Logging: the worker's setup_logging signal handler (aftercare/worker.py) sets it up.
+    app = celery_app(settings)
+    # Logging: the setup_logging signal handler (bootstrap.py) sets it up.
     argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}",
             f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     if beat:
@@ -116,11 +116,11 @@ def worker(beat: bool, concurrency: int, pool: str, loglevel: str) -> None:
 @main.command(help="Run Celery beat: it only enqueues the periodic dispatch and sweeps.")
 @click.option("--loglevel", default="INFO", show_default=True)
 def beat(loglevel: str) -> None:
-    from aftercare.worker import configure
+    from aftercare.bootstrap import celery_app
 
     settings = Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    app = configure(settings)
+    app = celery_app(settings)
     app.start(["beat", f"--loglevel={loglevel}",
                f"--schedule={settings.var_dir / 'beat-schedule'}"])
 

@@ -1,7 +1,7 @@
 """Planning: which messages a procedure's care plan sends, and when. Pure.
 
-A function of (procedure time, care plan, patient, clinic, quiet hours, now): no database,
-no clock of its own. Every result carries its step and channel, the unique key of an outbox
+A function of (procedure time, care plan, patient, planning policy, now): no database, no
+clock of its own. Every result carries its step and channel, the unique key of an outbox
 row, so planning the same procedure twice can never produce a second message.
 """
 
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from aftercare.careplans.render import format_follow_up_date, render
 from aftercare.careplans.schema import CarePlan, Channel, Language, QuietHours, Step
 from aftercare.careplans.sms_rules import to_gsm7
+from aftercare.outbox.rules import Recipient, Skip, after_quiet_hours, may_send
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,13 @@ class PatientContext:
     sms_consent: bool
     email_consent: bool
     has_email: bool = True
+    sms_opted_out: bool = False
+
+    @property
+    def recipient(self) -> Recipient:
+        return Recipient(timezone=self.timezone, sms_consent=self.sms_consent,
+                         email_consent=self.email_consent, has_email=self.has_email,
+                         sms_opted_out=self.sms_opted_out)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,16 @@ class ClinicContext:
     name: str
     phone: str
     emergency_number: str
+
+
+@dataclass(frozen=True)
+class PlanningPolicy:
+    """The clinic's side of planning: its details for the texts, its quiet hours, and how
+    late a step may still go out when a procedure is logged after it fell due."""
+
+    clinic: ClinicContext
+    quiet_hours: QuietHours
+    grace: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -68,32 +86,20 @@ def nominal_due(step: Step, performed_at: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
 
 
-def defer_past_quiet_hours(due: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
-    """Move a due time out of quiet hours to the first allowed minute, never earlier."""
-    local = due.astimezone(zone)
-    if not quiet.contains(local.time().replace(tzinfo=None)):
-        return due
-    day = local.date()
-    if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
-        day += timedelta(days=1)  # late evening: wait for tomorrow morning
-    return datetime.combine(day, quiet.end, tzinfo=zone).astimezone(UTC)
-
-
 def plan_messages(
     *,
     plan: CarePlan,
     performed_at: datetime,
     patient: PatientContext,
-    clinic: ClinicContext,
+    policy: PlanningPolicy,
     now: datetime,
-    quiet_hours: QuietHours,
-    grace: timedelta = timedelta(hours=1),
     follow_up_at: datetime | None = None,
 ) -> list[PlannedMessage]:
     if performed_at.tzinfo is None or now.tzinfo is None:
         raise ValueError("performed_at and now must be timezone-aware")
     zone = ZoneInfo(patient.timezone)
-    quiet = plan.quiet_hours or quiet_hours
+    quiet = plan.quiet_hours or policy.quiet_hours
+    clinic, grace = policy.clinic, policy.grace
     follow_up = follow_up_at or _default_follow_up(plan, performed_at, zone)
     values = {
         "first_name": patient.first_name,
@@ -106,7 +112,7 @@ def plan_messages(
     for step in plan.steps:
         due, note = _when(step, performed_at, zone, quiet, now, grace)
         for channel in step.channels:
-            planned.append(_message(step, channel, due, note, zone, patient, values))
+            planned.append(_message(step, channel, due, note, zone, patient, values, quiet))
     planned.sort(key=lambda m: (m.due_at, m.step, m.channel))
     return planned
 
@@ -117,7 +123,7 @@ def _when(
 ) -> tuple[datetime, str | None]:
     """The due time, and a note when it was moved or is already past."""
     nominal = nominal_due(step, performed_at, zone)
-    due = defer_past_quiet_hours(nominal, zone, quiet)
+    due = after_quiet_hours(nominal, zone, quiet)
     note = None
     if due != nominal:
         note = f"moved out of quiet hours from {nominal.astimezone(zone):%a %H:%M}"
@@ -125,14 +131,14 @@ def _when(
         return due, f"already past when logged (due {due.astimezone(zone):%Y-%m-%d %H:%M %Z})"
     if due < now:
         # Logged a little late: still worth sending, now (unless that is the middle of the night).
-        due = defer_past_quiet_hours(now, zone, quiet)
+        due = after_quiet_hours(now, zone, quiet)
         note = "logged late; sent as soon as allowed"
     return due, note
 
 
 def _message(
     step: Step, channel: Channel, due: datetime, note: str | None, zone: ZoneInfo,
-    patient: PatientContext, values: dict[str, str],
+    patient: PatientContext, values: dict[str, str], quiet: QuietHours,
 ) -> PlannedMessage:
     lang = patient.language
     if channel == "email" and step.email is not None:
@@ -144,14 +150,13 @@ def _message(
         body = to_gsm7(render(step.text.get(lang), values))
     status: Literal["planned", "skipped"] = "planned"
     reason = note
+    # The due time is already out of quiet hours: only consent can stop it here.
+    decision = may_send(channel=channel, kind=step.kind, recipient=patient.recipient, at=due,
+                        quiet_hours=quiet)
     if note and note.startswith("already past"):
         status = "skipped"
-    elif channel == "sms" and not patient.sms_consent:
-        status, reason = "skipped", "no SMS consent"
-    elif channel == "email" and not patient.email_consent:
-        status, reason = "skipped", "no email consent"
-    elif channel == "email" and not patient.has_email:
-        status, reason = "skipped", "no email address"
+    elif isinstance(decision, Skip):
+        status, reason = "skipped", decision.reason
     return PlannedMessage(
         step=step.key, channel=channel, kind=step.kind, status=status, due_at=due,
         local_due=due.astimezone(zone), body=body, subject=subject, reason=reason,

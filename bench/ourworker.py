@@ -2,7 +2,7 @@
 redelivery sweep as the naive worker, bench.naive.transport_options).
 
 The duplicates benchmark runs both designs with the same low visibility timeout (e.g. 10 s),
-so reminders lie further ahead than it. `aftercare.worker.configure` pins it at 3600 s;
+so reminders lie further ahead than it. `aftercare.bootstrap.celery_app` pins it at 3600 s;
 everything else (settings, tasks, pool) is the service's own.
 
     python -m bench.ourworker --visibility-timeout 10 --pool=threads --concurrency=2
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
+from aftercare.bootstrap import celery_app
 from aftercare.settings import Settings
-from aftercare.worker import configure
 from bench.naive import transport_options
 
 
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--concurrency", default="2")
     parser.add_argument("--loglevel", default="INFO")
     args = parser.parse_args()
-    app = configure(Settings())
+    app = celery_app(Settings())
     app.conf.broker_transport_options = {
         **(app.conf.broker_transport_options or {}),
         **transport_options(args.visibility_timeout),  # the same as the naive worker's

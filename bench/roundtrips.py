@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import event
 
-from aftercare.bootstrap import RecordingQueue, build
+from aftercare.bootstrap import build
 from aftercare.channels.base import RecordingChannel
 from aftercare.db.session import transaction
+from aftercare.queue import RecordingQueue
 from aftercare.settings import Settings
 from bench.data import add_due_sms, add_patients, clear_messages
 from bench.plan import payloads
@@ -28,9 +29,10 @@ MESSAGES = 200
 
 
 def run(stack: Stack, results: Results) -> None:
-    from aftercare.dispatch.send import dispatch_due
     from aftercare.procedures.batch import plan_logged_procedures
     from aftercare.procedures.outbox import plan_procedure
+
+    from aftercare.dispatch.send import dispatch_due
     from aftercare.procedures.schemas import ProcedureIn
     from aftercare.procedures.service import log_procedure
     from aftercare.procedures.sweep import BATCH_SIZE

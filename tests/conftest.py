@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from aftercare.bootstrap import Container, RecordingQueue, build
+from aftercare.bootstrap import build
 from aftercare.channels.base import RecordingChannel
+from aftercare.container import Container
 from aftercare.db.migrate import upgrade
 from aftercare.db.models import Base
+from aftercare.queue import RecordingQueue
 from aftercare.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

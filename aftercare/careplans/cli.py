@@ -10,8 +10,8 @@ import click
 
 from aftercare.careplans.loader import check_plans, load_plans
 from aftercare.careplans.render import realistic_values
-from aftercare.careplans.schema import QuietHours
-from aftercare.planning import ClinicContext, PatientContext, plan_messages
+from aftercare.container import planning_policy
+from aftercare.planning import PatientContext, plan_messages
 from aftercare.settings import Settings
 
 
@@ -62,10 +62,8 @@ def preview(plan_key: str, performed_at: str, zone: str, language: str, now_text
         patient=PatientContext(first_name="Alex", timezone=zone,
                                language=language,  # type: ignore[arg-type]
                                sms_consent=True, email_consent=True),
-        clinic=ClinicContext(settings.clinic_name, settings.clinic_phone,
-                             settings.emergency_number),
+        policy=planning_policy(settings),
         now=_aware(now_text, "--now") if now_text else performed,
-        quiet_hours=QuietHours(start=settings.quiet_hours_start, end=settings.quiet_hours_end),
     )
     if as_json:
         click.echo(json.dumps([

@@ -63,7 +63,7 @@ class TwilioHttp(AsyncHttpClient):
 
     def _pool(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
-        if self._session is None or self._session_loop is not loop:  # new loop after a fork
+        if self._session is None or self._session_loop is not loop:
             context = ssl.create_default_context(
                 cafile=os.environ.get("REQUESTS_CA_BUNDLE") or certifi.where())
             self._session = aiohttp.ClientSession(

@@ -10,7 +10,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http import AsyncHttpClient
 from twilio.rest import Client
 
-from aftercare.channels.background_loop import SENDING
+from aftercare.channels.background_loop import BackgroundLoop
 from aftercare.channels.base import (
     ChannelError,
     Lookup,
@@ -52,8 +52,7 @@ class TwilioSMS:
             raise ValueError("TwilioSMS needs a from_number or a messaging_service_sid")
         if http_client is None:
             http_client = TwilioHttp(base_url=api_base_url, connections=connections)
-        if isinstance(http_client, TwilioHttp):
-            SENDING.on_close(http_client.close)
+        self.loop = BackgroundLoop("twilio-http", on_close=getattr(http_client, "close", None))
         self.client = Client(account_sid, auth_token, http_client=http_client)
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
@@ -80,12 +79,15 @@ class TwilioSMS:
             else {"from_": self.from_number}
         )
         try:
-            msg = SENDING.run(self.client.messages.create_async(
+            msg = self.loop.run(self.client.messages.create_async(
                 to=message.to, body=message.body, status_callback=self.status_callback, **sender
             ), timeout=CALL_DEADLINE_SECONDS)
         except (TwilioException, aiohttp.ClientError, TimeoutError) as exc:
             raise channel_error(exc) from exc
         return Sent(provider_id=str(msg.sid), provider_status=str(msg.status))
+
+    def close(self) -> None:
+        self.loop.close()
 
     def lookup(self, message: Outgoing) -> Lookup:
         """Did Twilio accept `message` although we never recorded its sid?"""
@@ -95,7 +97,7 @@ class TwilioSMS:
         by_sender = {} if self.messaging_service_sid else {"from_": self.from_number}
         since = message.claimed_at - timedelta(minutes=2)
         try:
-            candidates = SENDING.run(self.client.messages.list_async(
+            candidates = self.loop.run(self.client.messages.list_async(
                 to=message.to, date_sent_after=since, limit=1000, page_size=200, **by_sender
             ), timeout=CALL_DEADLINE_SECONDS)
         except (TwilioException, aiohttp.ClientError, TimeoutError):

@@ -78,11 +78,6 @@ class Patient(Base):
 
     procedures: Mapped[list[Procedure]] = relationship(back_populates="patient")
 
-    def may_receive(self, channel: str) -> bool:
-        if channel == "sms":
-            return self.sms_consent and self.sms_opted_out_at is None
-        return self.email_consent and bool(self.email)
-
 
 class Procedure(Base):
     __tablename__ = "procedures"
@@ -118,8 +113,8 @@ class Message(Base):
     """One outgoing SMS or email: the outbox row dispatch claims and the status callback ends.
 
     Care plan messages and the service's own messages (safety replies, clinician alerts,
-    keyword confirmations) share this table and its one send path. `dedupe_key` is unique:
-    for a plan message it is (procedure, step, channel), so planning twice cannot duplicate.
+    email fallbacks) share this table, its one writer (outbox/writer.py) and its one send
+    path. `dedupe_key` is unique, so writing the same message twice inserts it once.
     """
 
     __tablename__ = "messages"
@@ -168,10 +163,6 @@ class Message(Base):
 
     procedure: Mapped[Procedure | None] = relationship(back_populates="messages")
     patient: Mapped[Patient | None] = relationship()
-
-
-def plan_message_key(procedure_id: int, step: str, channel: str) -> str:
-    return f"plan:{procedure_id}:{step}:{channel}"
 
 
 class Reply(Base):
@@ -305,5 +296,5 @@ class AuditEvent(Base):
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "DeliveryEvent", "Message", "Patient", "Procedure", "Reply",
-    "ReplyReading", "Review", "User", "plan_message_key", "utcnow",
+    "ReplyReading", "Review", "User", "utcnow",
 ]

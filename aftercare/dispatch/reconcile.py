@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftercare.channels.base import SendChannel
 from aftercare.db.models import Message
 from aftercare.db.session import transaction
-from aftercare.dispatch.claim import claim_stuck
-from aftercare.dispatch.send import DispatchPolicy, outgoing_for
+from aftercare.dispatch.policy import DispatchPolicy
+from aftercare.dispatch.send import outgoing_for
+from aftercare.outbox.claim import claim_stuck
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
-from aftercare.api.deps import ContainerDep
+from aftercare.http.deps import ContainerDep
 from aftercare.observability.metrics import OutboxCollector
 
 router = APIRouter(tags=["operations"])

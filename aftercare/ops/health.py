@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from aftercare.api.deps import ContainerDep
+from aftercare.http.deps import ContainerDep
 from aftercare.ops import checks
 
 router = APIRouter(tags=["operations"])

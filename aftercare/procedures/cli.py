@@ -8,12 +8,13 @@ import sys
 import click
 from pydantic import ValidationError
 
-from aftercare.bootstrap import build
+from aftercare.bootstrap import for_command
 from aftercare.db.session import transaction
+from aftercare.errors import NotFound
 from aftercare.procedures import service
-from aftercare.procedures.errors import InvalidRequest, NotFound
+from aftercare.procedures.queries import describe, get_procedure
 from aftercare.procedures.schemas import ProcedureIn
-from aftercare.settings import Settings
+from aftercare.procedures.service import Refused
 
 
 @click.group("procedures", help="Log, show and cancel procedures.")
@@ -53,28 +54,25 @@ def log(first_name: str, phone: str, email: str | None, timezone: str, language:
         for error in exc.errors():
             click.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
         sys.exit(2)
-    container = build(Settings())
-    try:
-        with transaction(container.sessions) as session:
-            procedure, created = service.log_procedure(
-                session, request=request, plans=container.plans,
-                phone_region=container.settings.default_phone_region)
-            procedure_id = procedure.id
-    except InvalidRequest as exc:
-        click.echo(f"{'.'.join(map(str, exc.field))}: {exc.message}", err=True)
+    c = for_command()
+    with transaction(c.sessions) as session:
+        [logged] = service.log_procedures(
+            session, requests=[request], plans=c.plans, queue=c.queue, now=c.clock(),
+            phone_region=c.settings.default_phone_region)
+    if isinstance(logged, Refused):
+        for problem in logged.problems:
+            click.echo(f"{'.'.join(map(str, problem.field))}: {problem.message}", err=True)
         sys.exit(2)
-    if created:
-        container.queue.plan_procedure(procedure_id)
-    click.echo(json.dumps({"id": procedure_id, "created": created}))
+    click.echo(json.dumps({"id": logged.procedure_id, "created": logged.created}))
 
 
 @procedures.command("show", help="Print a procedure and its messages as JSON.")
 @click.argument("procedure_id", type=int)
 def show(procedure_id: int) -> None:
-    container = build(Settings())
+    c = for_command()
     try:
-        with transaction(container.sessions) as session:
-            out = service.describe(service.get_procedure(session, procedure_id))
+        with transaction(c.sessions) as session:
+            out = describe(get_procedure(session, procedure_id))
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(out.model_dump_json(indent=2))
@@ -84,9 +82,9 @@ def show(procedure_id: int) -> None:
 @click.argument("procedure_id", type=int)
 @click.option("--reason", default="cancelled by staff")
 def cancel(procedure_id: int, reason: str) -> None:
-    container = build(Settings())
+    c = for_command()
     try:
-        with transaction(container.sessions) as session:
+        with transaction(c.sessions) as session:
             service.cancel(session, procedure_id=procedure_id, reason=reason)
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None

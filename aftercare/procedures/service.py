@@ -1,44 +1,95 @@
-"""Logging, reading, rescheduling and cancelling procedures. Callers own the transaction."""
+"""Logging, reading, rescheduling and cancelling procedures: the one service every entry
+point calls (HTTP API, web form, CLI, imports). The caller owns the transaction; planning
+is woken once it has committed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.models import Procedure
-from aftercare.procedures.errors import InvalidRequest, NotFound
-from aftercare.procedures.logbook import InvalidBatch, log_procedures
-from aftercare.procedures.outbox import PlanningPolicy, cancel_unsent, plan_procedure
-from aftercare.procedures.schemas import (
-    MessageOut,
-    PatientOut,
-    ProcedureIn,
-    ProcedureOut,
-    ProcedurePatch,
-)
+from aftercare.db.session import after_commit
+from aftercare.errors import InvalidRequest
+from aftercare.outbox import writer
+from aftercare.outbox.planned import replan
+from aftercare.planning import PlanningPolicy
+from aftercare.procedures import store
+from aftercare.procedures.queries import get_procedure
+from aftercare.procedures.rules import Checked, Problem, check
+from aftercare.procedures.schemas import ProcedureIn, ProcedurePatch
+from aftercare.queue import TaskQueue
 
 
-def log_procedure(
-    session: Session, *, request: ProcedureIn, plans: dict[str, CarePlan], phone_region: str,
-) -> tuple[Procedure, bool]:
-    """Record one procedure and its patient (see logbook.log_procedures). Returns
-    (procedure, created); created is False when its `external_id` was logged before."""
-    try:
-        (logged,) = log_procedures(session, requests=[request], plans=plans,
-                                   phone_region=phone_region)
-    except InvalidBatch as exc:
-        first = exc.problems[0]
-        raise InvalidRequest(first.field[1:], first.message) from None
-    return get_procedure(session, logged.procedure_id), logged.created
+@dataclass(frozen=True)
+class Logged:
+    procedure_id: int
+    status: str
+    created: bool  # False: this external_id was logged before; nothing changed
 
 
-def get_procedure(session: Session, procedure_id: int) -> Procedure:
-    procedure = session.get(Procedure, procedure_id)
-    if procedure is None:
-        raise NotFound(f"no procedure {procedure_id}")
-    return procedure
+@dataclass(frozen=True)
+class Refused:
+    problems: list[Problem]  # fields within the request
+
+
+def log_procedures(
+    session: Session, *, requests: Sequence[ProcedureIn], plans: dict[str, CarePlan],
+    phone_region: str, queue: TaskQueue, now: datetime, all_or_none: bool = False,
+) -> list[Logged | Refused]:
+    """Record procedures and their patients; one result per request, in order.
+
+    A request that breaks a rule is refused with every problem it has; the others are
+    logged, unless `all_or_none` (a day list: fixed and sent again whole), when nothing is.
+    The same `external_id` again returns the procedure already logged, unchanged: staff
+    systems retry, and a retry must not plan a second set of reminders. A patient who comes
+    back for another leg or session keeps one record; the latest contact details and
+    consent answers win.
+    """
+    checked = [check(r, plans=plans, phone_region=phone_region) for r in requests]
+    refused = any(not isinstance(c, Checked) for c in checked)
+    fine = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
+    logged = {} if refused and all_or_none else _store(session, fine, now=now)
+    if any(one.created for one in logged.values()):
+        after_commit(session, queue.wake_planning)
+    return [Refused(c) if not isinstance(c, Checked)
+            else logged.get(i) or Refused([])  # all_or_none: not logged, though fine itself
+            for i, c in enumerate(checked)]
+
+
+def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetime
+           ) -> dict[int, Logged]:
+    # A blank external_id is what some systems send for none: not a key two visits share.
+    keys = {i: c.request.external_id or None for i, c in checked}
+    already = store.already_logged(session, list(keys.values()))
+    firsts: dict[str, int] = {}  # the same visit twice in one call: the first one counts
+    new = []
+    for i, c in checked:
+        key = keys[i]
+        if key is None or (key not in already and firsts.setdefault(key, i) == i):
+            new.append((i, c))
+    patient_ids = store.save_patients(session, [(c.request.patient, c.phone) for _, c in new],
+                                      now=now)
+    rows = [{"external_id": keys[i], "patient_id": patient_id,
+             "procedure_type": c.request.procedure_type,
+             "performed_at": c.request.performed_at, "follow_up_at": c.request.follow_up_at,
+             "side": c.request.side, "clinician": c.request.clinician, "status": "active",
+             "created_at": now} for (i, c), patient_id in zip(new, patient_ids, strict=True)]
+    ids = store.insert_returning_ids(session, Procedure, rows)
+    created = {i: id_ for (i, _), id_ in zip(new, ids, strict=True)}
+    results = {}
+    for i, _ in checked:
+        key = keys[i]
+        if i in created:
+            results[i] = Logged(created[i], "active", True)
+        elif key is not None and key in already:
+            results[i] = Logged(*already[key], False)
+        else:  # a repeat within this call
+            results[i] = Logged(created[firsts[key]], "active", False)  # type: ignore[index]
+    return results
 
 
 def reschedule(
@@ -55,8 +106,7 @@ def reschedule(
         procedure.follow_up_at = patch.follow_up_at
     if patch.timezone is not None:
         procedure.patient.timezone = patch.timezone
-    session.flush()
-    plan_procedure(session, procedure_id=procedure.id, plans=plans, policy=policy, now=now)
+    replan(session, procedure_ids=[procedure.id], plans=plans, policy=policy, now=now)
     return procedure
 
 
@@ -66,33 +116,7 @@ def cancel(session: Session, *, procedure_id: int, reason: str) -> Procedure:
         return procedure
     procedure.status = "cancelled"
     procedure.cancel_reason = reason
-    cancel_unsent(session, procedure_id=procedure.id, reason=f"procedure cancelled: {reason}")
+    writer.cancel(session, procedure_id=procedure.id, reason=f"procedure cancelled: {reason}")
+    session.flush()
+    session.expire(procedure, ["messages"])
     return procedure
-
-
-def describe(procedure: Procedure) -> ProcedureOut:
-    p = procedure.patient
-    return ProcedureOut(
-        id=procedure.id, external_id=procedure.external_id,
-        procedure_type=procedure.procedure_type, plan_version=procedure.plan_version,
-        status=procedure.status, cancel_reason=procedure.cancel_reason,
-        performed_at=procedure.performed_at, follow_up_at=procedure.follow_up_at,
-        side=procedure.side, clinician=procedure.clinician,
-        planned=procedure.planned_at is not None,
-        patient=PatientOut(
-            id=p.id, first_name=p.first_name, phone=p.phone, email=p.email,
-            timezone=p.timezone, language=p.language, sms_consent=p.sms_consent,
-            email_consent=p.email_consent, sms_opted_out=p.sms_opted_out_at is not None,
-            external_id=p.external_id,
-        ),
-        messages=[
-            MessageOut(
-                id=m.id, step=m.step, channel=m.channel, kind=m.kind, status=m.status,
-                due_at=m.due_at, local_time=m.local_due, reason=m.reason, attempts=m.attempts,
-                sent_at=m.sent_at, delivered_at=m.delivered_at, provider_id=m.provider_id,
-                provider_status=m.provider_status, error_code=m.error_code,
-                subject=m.subject, body=m.body,
-            )
-            for m in procedure.messages
-        ],
-    )

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.session import transaction
-from aftercare.procedures.batch import plan_logged_procedures, waiting_for_a_plan
-from aftercare.procedures.outbox import PlanningPolicy
+from aftercare.outbox.planned import plan_pending, waiting_for_a_plan
+from aftercare.planning import PlanningPolicy
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def plan_unplanned(
     planned = 0
     while planned < limit:
         with transaction(sessions) as session:
-            count = plan_logged_procedures(
+            count = plan_pending(
                 session, plans=plans, policy=policy, now=clock(), logged_before=logged_before,
                 limit=min(BATCH_SIZE, limit - planned))
         if count == 0:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.db.models import Reply
 from aftercare.db.session import transaction
+from aftercare.queue import TaskQueue
 from aftercare.replies.processing import queue_urgent_messages
 from aftercare.settings import Settings
 
@@ -17,8 +18,8 @@ LAST_LEVEL = 3  # 1 first alert, 2 on-call again, 3 backup
 
 
 def escalate_unreviewed(*, sessions: sessionmaker[Session], settings: Settings,
-                        clock: Callable[[], datetime]) -> int:
-    """Returns how many replies were escalated (so the caller can dispatch at once)."""
+                        clock: Callable[[], datetime], queue: TaskQueue) -> int:
+    """Returns how many replies were escalated; their alerts go at once."""
     now = clock()
     cutoff = now - timedelta(minutes=settings.escalation_minutes)
     with sessions() as session:
@@ -44,6 +45,6 @@ def escalate_unreviewed(*, sessions: sessionmaker[Session], settings: Settings,
             reply = session.get(Reply, reply_id)
             assert reply is not None
             queue_urgent_messages(session, reply=reply, settings=settings, now=now,
-                                  level=level + 1)
+                                  level=level + 1, queue=queue)
             escalated += 1
     return escalated

@@ -13,7 +13,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from aftercare.careplans.schema import CarePlan
-from aftercare.db.models import Message, Reply, ReplyReading
+from aftercare.db.models import Reply, ReplyReading
+from aftercare.db.session import after_commit
+from aftercare.outbox import writer
+from aftercare.queue import TaskQueue
 from aftercare.replies.matching import attach_sender, patients_for
 from aftercare.replies.reading import CheckInContext, Reading, read_reply
 from aftercare.replies.texts import alert_email, alert_sms, patient_text
@@ -23,9 +26,9 @@ TRIAGE_RANK = {"urgent": 0, "review": 1, "routine": 2, "none": 3}
 
 
 def process_reply(session: Session, *, reply_id: int, plans: dict[str, CarePlan],
-                  settings: Settings, now: datetime) -> bool:
+                  settings: Settings, now: datetime, queue: TaskQueue) -> bool:
     """Match, read and act on a reply not read yet. Returns True when messages were queued
-    to go out now."""
+    to go out now (dispatch is woken for them once committed)."""
     if not _lock_unread(session, reply_id):  # read already (or a keyword): read once
         return False
     reply = session.get(Reply, reply_id, populate_existing=True)
@@ -37,7 +40,8 @@ def process_reply(session: Session, *, reply_id: int, plans: dict[str, CarePlan]
         session.flush()
     reading = read_reply(reply.body, language=reply.patient.language if reply.patient else None,
                          check_in=check_in_context(reply, plans))
-    return apply_reading(session, reply=reply, reading=reading, settings=settings, now=now)
+    return apply_reading(session, reply=reply, reading=reading, settings=settings, now=now,
+                         queue=queue)
 
 
 def _lock_unread(session: Session, reply_id: int) -> bool:
@@ -68,7 +72,7 @@ def check_in_context(reply: Reply, plans: dict[str, CarePlan]) -> CheckInContext
 
 
 def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings: Settings,
-                  now: datetime) -> bool:
+                  now: datetime, queue: TaskQueue) -> bool:
     was_urgent = reply.triage == "urgent"
     triage = reading.triage
     reasons = list(reading.reasons)
@@ -92,50 +96,58 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
     session.add(ReplyReading(reply_id=reply.id, reader_version=reading.reader_version,
                              reading=reading.to_dict(), read_at=now))
     if triage == "urgent" and not was_urgent and reply.review_status == "open":
-        queue_urgent_messages(session, reply=reply, settings=settings, now=now, level=1)
+        queue_urgent_messages(session, reply=reply, settings=settings, now=now, level=1,
+                              queue=queue)
         return True
     return False
 
 
 def queue_urgent_messages(session: Session, *, reply: Reply, settings: Settings, now: datetime,
-                          level: int) -> None:
+                          level: int, queue: TaskQueue) -> None:
     """Level 1: safety SMS to the patient and alerts to on-call. Level 2: on-call again.
-    Level 3: the backup contact."""
+    Level 3: the backup contact. They go at once: dispatch is woken after the commit."""
+    language = reply.patient.language if reply.patient else "en"
+    messages = []
     if level == 1:
-        language = reply.patient.language if reply.patient else "en"
-        _queue(session, reply=reply, key="safety:sms", kind="safety", channel="sms",
-               audience="patient", to=None if reply.patient else reply.from_phone,
-               body=patient_text("safety", language, settings), now=now, language=language)
+        messages.append(_urgent(reply, step="safety", channel="sms", kind="safety",
+                                body=patient_text("safety", language, settings), now=now,
+                                to=None if reply.patient else reply.from_phone,
+                                language=language))
     phone, email = ((settings.backup_phone, settings.backup_email) if level >= 3
                     else (settings.oncall_phone, settings.oncall_email))
     first_name = reply.patient.first_name if reply.patient else None
     if phone:
-        _queue(session, reply=reply, key=f"alert{level}:sms", kind="alert", channel="sms",
-               audience="clinician", to=phone,
-               body=alert_sms(reply_id=reply.id, level=level, settings=settings), now=now)
+        messages.append(_urgent(reply, step=f"alert{level}", channel="sms", kind="alert",
+                                to=phone, now=now,
+                                body=alert_sms(reply_id=reply.id, level=level,
+                                               settings=settings)))
     if email:
         subject, body = alert_email(reply_id=reply.id, level=level, reasons=list(reply.reasons),
                                     first_name=first_name, settings=settings)
-        _queue(session, reply=reply, key=f"alert{level}:email", kind="alert", channel="email",
-               audience="clinician", to=email, body=body, subject=subject, now=now)
+        messages.append(_urgent(reply, step=f"alert{level}", channel="email", kind="alert",
+                                to=email, body=body, subject=subject, now=now))
+    writer.insert(session, messages)
+    after_commit(session, queue.dispatch_now)
     reply.escalation_level = level
     reply.last_alerted_at = now
 
 
-def _queue(session: Session, *, reply: Reply, key: str, kind: str, channel: str,
-           audience: str, to: str | None, body: str, now: datetime, language: str = "en",
-           subject: str | None = None) -> None:
-    session.add(Message(
-        dedupe_key=f"reply:{reply.id}:{key}", procedure_id=reply.procedure_id,
-        patient_id=reply.patient_id if audience == "patient" else None, reply_id=reply.id,
-        audience=audience, to_address=to, step=key.split(":")[0], channel=channel, kind=kind,
-        status="planned", due_at=now, send_after=now, local_due=now.isoformat(),
-        language=language, subject=subject, body=body, attempts=0,
-    ))
+def _urgent(reply: Reply, *, step: str, channel: str, kind: str, to: str | None, body: str,
+            now: datetime, language: str = "en", subject: str | None = None
+            ) -> writer.NewMessage:
+    """The safety text goes to the patient (or the unknown number that wrote); alerts go to
+    the clinician named in `to`."""
+    to_patient = kind == "safety"
+    return writer.NewMessage(
+        dedupe_key=writer.dedupe_key("reply", reply.id, step, channel), step=step,
+        channel=channel, kind=kind, due_at=now, local_due=now.isoformat(), body=body,
+        subject=subject, language=language, procedure_id=reply.procedure_id,
+        patient_id=reply.patient_id if to_patient else None, reply_id=reply.id,
+        audience="patient" if to_patient else "clinician", to_address=to)
 
 
 def reread(session: Session, *, reply_id: int, plans: dict[str, CarePlan], settings: Settings,
-           now: datetime) -> bool:
+           now: datetime, queue: TaskQueue) -> bool:
     """Read a stored reply again with the current reader (raw text is kept for this).
 
     The old reading stays in reply_readings. Returns True when the reading changed; a reply
@@ -148,5 +160,6 @@ def reread(session: Session, *, reply_id: int, plans: dict[str, CarePlan], setti
                          check_in=check_in_context(reply, plans))
     if reply.reading == reading.to_dict():
         return False
-    apply_reading(session, reply=reply, reading=reading, settings=settings, now=now)
+    apply_reading(session, reply=reply, reading=reading, settings=settings, now=now,
+                  queue=queue)
     return True

@@ -15,11 +15,10 @@ from aftercare.replies.reading import READER_VERSION
 @click.option("--all", "everything", is_flag=True,
               help="also replies already read by this reader version")
 def reread(everything: bool) -> None:
-    from aftercare.bootstrap import build
+    from aftercare.bootstrap import for_command
     from aftercare.replies.processing import reread as reread_one
-    from aftercare.settings import Settings
 
-    container = build(Settings())
+    container = for_command()
     with container.sessions() as session:
         query = select(Reply.id).where(Reply.keyword.is_(None)).order_by(Reply.id)
         if not everything:
@@ -30,7 +29,6 @@ def reread(everything: bool) -> None:
     for reply_id in ids:
         with transaction(container.sessions) as session:
             changed += reread_one(session, reply_id=reply_id, plans=container.plans,
-                                  settings=container.settings, now=container.clock())
-    if changed:
-        container.queue.dispatch_now()
+                                  settings=container.settings, now=container.clock(),
+                                  queue=container.queue)
     click.echo(f"re-read {len(ids)} replies; {changed} readings changed")

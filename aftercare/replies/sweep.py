@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.models import Reply
 from aftercare.db.session import transaction
+from aftercare.queue import TaskQueue
 from aftercare.replies.processing import process_reply
 from aftercare.settings import Settings
 
@@ -28,8 +29,8 @@ class ReadReport:
 
 
 def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
-                settings: Settings, clock: Callable[[], datetime], page: int = 500,
-                ) -> ReadReport:
+                settings: Settings, clock: Callable[[], datetime], queue: TaskQueue,
+                page: int = 500) -> ReadReport:
     """Every unread reply there is, oldest first, each in its own transaction: one that fails
     to read is logged and left for the next run, and does not hold up the others."""
     report = ReadReport()
@@ -47,7 +48,7 @@ def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
             try:
                 with transaction(sessions) as session:
                     urgent = process_reply(session, reply_id=reply_id, plans=plans,
-                                           settings=settings, now=clock())
+                                           settings=settings, now=clock(), queue=queue)
             except Exception:
                 report.failed += 1
                 log.exception("could not read reply %s; the next run tries again", reply_id)

@@ -6,16 +6,22 @@ one this process sees: it is rebuilt from settings.public_base_url.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 
-from aftercare.bootstrap import Container
-from aftercare.dispatch.delivery import StatusCallback
-from aftercare.replies.inbound import BadInbound, accept_sms_async
+from aftercare.container import Container
+from aftercare.db.models import Reply
+from aftercare.db.session import transaction
+from aftercare.outbox.status import StatusCallback
+from aftercare.replies.inbound import BadInbound, Inbound, parse_inbound, store_keyword, twiml
+from aftercare.replies.intake import Stored
 from aftercare.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,6 +29,31 @@ router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"], include_in_sche
 
 URLENCODED = "application/x-www-form-urlencoded"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+async def accept_sms(container: Container, fields: Mapping[str, str]) -> str:
+    """Store an inbound SMS and return the TwiML to answer with: most replies share a
+    transaction (the reply writer) without taking a thread; keywords need the patient's
+    records and take one."""
+    inbound = parse_inbound(fields, now=container.clock())
+    if inbound.maybe_keyword:
+        stored = await run_in_threadpool(_keyword, container, inbound)
+    else:
+        stored = await container.reply_writer.submit(inbound.row)
+    return twiml(stored.auto_response)
+
+
+def _keyword(c: Container, inbound: Inbound) -> Stored:
+    try:
+        with transaction(c.sessions) as session:
+            return store_keyword(session, inbound, plans=c.plans, policy=c.planning_policy,
+                                 settings=c.settings, queue=c.queue)
+    except IntegrityError:  # the same sid raced in on another request
+        with c.sessions() as session:
+            found = session.execute(select(Reply.id, Reply.auto_response, Reply.keyword)
+                                    .where(Reply.message_sid == inbound.row["message_sid"])
+                                    ).one()
+        return Stored(found.id, False, found.auto_response, found.keyword)
 
 
 def signed(settings: Settings, request: Request, params: dict[str, str]) -> bool:
@@ -62,10 +93,10 @@ async def inbound_sms(request: Request) -> Response:
         log.warning("refused an inbound webhook with a bad signature")
         return _forbidden()
     try:
-        result = await accept_sms_async(container, fields)
+        answer = await accept_sms(container, fields)
     except BadInbound as exc:
         return Response(str(exc), status_code=400, media_type="text/plain")
-    return Response(result.twiml, media_type="text/xml")
+    return Response(answer, media_type="text/xml")
 
 
 async def delivery_status(request: Request) -> Response:
@@ -77,8 +108,7 @@ async def delivery_status(request: Request) -> Response:
     status = form.get("MessageStatus") or form.get("SmsStatus") or ""
     error_code = form.get("ErrorCode") or None
     if sid and status:
-        await asyncio.wrap_future(container.status_intake.submit(
-            StatusCallback(sid, status, error_code)))
+        await container.status_writer.submit(StatusCallback(sid, status, error_code))
     # Unknown sids get 200 too: Twilio would only retry, and nothing here would change.
     return Response(EMPTY_TWIML, media_type="text/xml")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from aftercare.db.models import Reply, Review
-from aftercare.procedures.errors import InvalidRequest, NotFound
+from aftercare.errors import InvalidRequest, NotFound
 
 OUTCOMES = {
     "called_patient": "Called the patient",

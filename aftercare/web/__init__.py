@@ -1,7 +1,7 @@
 """The staff and clinician web app: server-rendered pages served by the API's own app.
 
 `install_web` adds the pages, the signed cookie session, security headers and the static
-files to the FastAPI app that `create_app` builds.
+files to the FastAPI app that `bootstrap.create_app` builds.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from aftercare.bootstrap import Container
+from aftercare.settings import Settings
 from aftercare.web.errors import install_handlers
 from aftercare.web.render import STATIC_DIR, make_templates
 from aftercare.web.security import ContentSecurityPolicy
@@ -18,7 +18,7 @@ from aftercare.web.security import ContentSecurityPolicy
 SESSION_COOKIE = "aftercare_session"
 
 
-def install_web(app: FastAPI, container: Container) -> None:
+def install_web(app: FastAPI, settings: Settings) -> None:
     from aftercare.web.routes import (
         admin,
         auth,
@@ -29,7 +29,6 @@ def install_web(app: FastAPI, container: Container) -> None:
         review,
     )
 
-    settings = container.settings
     app.state.web_templates = make_templates(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, log_procedure, procedures, review, careplans, phone, admin):

@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from aftercare.api.deps import ContainerDep, SessionDep
 from aftercare.auth.tokens import Role, allows
 from aftercare.db.models import User
+from aftercare.http.deps import ContainerDep, SessionDep
 
 
 class LoginRequired(Exception):

@@ -21,12 +21,12 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.openapi import from_asgi
 
-from aftercare.api.app import create_app
 from aftercare.auth.tokens import create_token
-from aftercare.bootstrap import RecordingQueue, build
+from aftercare.bootstrap import build, create_app
 from aftercare.channels.base import RecordingChannel
 from aftercare.db.migrate import upgrade
 from aftercare.db.session import transaction
+from aftercare.queue import RecordingQueue
 from tests.conftest import make_settings
 
 EXAMPLES_PER_OPERATION = 60  # per operation and mode

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from aftercare.channels.background_loop import SENDING
 from aftercare.channels.base import Outgoing, TransientError
 from aftercare.channels.twilio_sms import TwilioSMS
 from tests.support.standin import Standin
@@ -34,7 +33,7 @@ def test_create_list_fetch_and_counts(standin: Standin) -> None:
     found = twilio.lookup(sms("+12125550100", "hello", since))
     assert (found.outcome, found.provider_id) == ("found", sent.provider_id)
     assert twilio.lookup(sms("+12125550100", "other", since)).outcome == "not_found"
-    fetched = SENDING.run(twilio.client.messages(sent.provider_id).fetch_async(), timeout=10)
+    fetched = twilio.loop.run(twilio.client.messages(sent.provider_id).fetch_async(), timeout=10)
     assert fetched.status == "sent"
     twilio.send(sms("+12125550100", "hello"))
     assert standin.per_to_body()[("+12125550100", "hello")] == 2

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from aftercare.bootstrap import Container
 from aftercare.channels.base import (
     Lookup,
     Outgoing,
@@ -23,10 +22,12 @@ from aftercare.channels.base import (
     TransientError,
     UncertainSend,
 )
+from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure
 from aftercare.db.session import transaction
+from aftercare.dispatch.loop import dispatch_due
+from aftercare.dispatch.policy import DispatchPolicy
 from aftercare.dispatch.reconcile import reconcile_stuck
-from aftercare.dispatch.send import DispatchPolicy, dispatch_due
 from tests.conftest import FrozenClock
 from tests.support.factories import add_due_messages
 from tests.support.threads import in_threads

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from aftercare.api.app import create_app
-from aftercare.bootstrap import Container
+from aftercare.bootstrap import create_app
+from aftercare.container import Container
 from aftercare.db.session import transaction
 from tests.conftest import REDIS_URL
 from tests.support.factories import add_due_messages

@@ -1,6 +1,6 @@
 """Planning logged procedures in batches, on SQLite and PostgreSQL: the same outbox rows as
-planning each procedure alone, a handful of statements per batch, and concurrent planners
-that never plan a procedure twice."""
+re-planning each procedure alone (as a reschedule does), a handful of statements per batch,
+and concurrent planners that never plan a procedure twice."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, update
 
-from aftercare.bootstrap import Container
+from aftercare.bootstrap import celery_app
+from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure
 from aftercare.db.session import transaction
-from aftercare.procedures.batch import plan_logged_procedures, waiting_for_a_plan
-from aftercare.procedures.outbox import plan_procedure
+from aftercare.outbox.planned import plan_pending, replan, waiting_for_a_plan
 from aftercare.procedures.schemas import ProcedureIn
-from aftercare.procedures.service import cancel, log_procedure
+from aftercare.procedures.service import Logged, cancel, log_procedures
 from aftercare.procedures.sweep import plan_unplanned
 from tests.conftest import FrozenClock
 from tests.support.factories import patient_payload, procedure_payload
@@ -59,8 +59,8 @@ def log_twins(container: Container) -> list[tuple[int, int]]:
             request = ProcedureIn.model_validate({
                 **procedure_payload(NOW - timedelta(minutes=10),
                                     patient=patient_payload(**patient)), **procedure})
-            pair = tuple(log_procedure(session, request=request, plans=container.plans,
-                                       phone_region="US")[0] for _ in range(2))
+            pair = tuple(session.get_one(Procedure, _logged(container, session, request))
+                         for _ in range(2))
             if pair[0].patient.first_name == "Olga":
                 pair[0].patient.sms_opted_out_at = NOW - timedelta(days=1)
             session.flush()
@@ -71,19 +71,26 @@ def log_twins(container: Container) -> list[tuple[int, int]]:
     return twins
 
 
+def _logged(container: Container, session: Any, request: ProcedureIn) -> int:
+    [logged] = log_procedures(session, requests=[request], plans=container.plans,
+                              phone_region="US", queue=container.queue, now=NOW)
+    assert isinstance(logged, Logged)
+    return logged.procedure_id
+
+
 def plan_alone(container: Container, ids: list[int], *, plans: Any = None,
                now: datetime = NOW) -> None:
     for procedure_id in ids:
         with transaction(container.sessions) as session:
-            plan_procedure(session, procedure_id=procedure_id, plans=plans or container.plans,
-                           policy=container.planning_policy, now=now)
+            replan(session, procedure_ids=[procedure_id], plans=plans or container.plans,
+                   policy=container.planning_policy, now=now)
 
 
 def plan_batch(container: Container, *, plans: Any = None, now: datetime = NOW,
                limit: int = 500) -> int:
     with transaction(container.sessions) as session:
-        return plan_logged_procedures(session, plans=plans or container.plans,
-                                      policy=container.planning_policy, now=now, limit=limit)
+        return plan_pending(session, plans=plans or container.plans,
+                            policy=container.planning_policy, now=now, limit=limit)
 
 
 def outbox(container: Container, procedure_id: int) -> dict[tuple[str, str], tuple[Any, ...]]:
@@ -247,13 +254,11 @@ def test_a_procedure_whose_care_plan_is_gone_waits_without_blocking_the_others(
 
 
 def test_one_wake_up_plans_everything_logged_before_it(
-        db_url: str, make_container: Callable[..., Container],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        db_url: str, make_container: Callable[..., Container]) -> None:
     """Two batch imports in one wake-up window send one wake-up: its task plans both, not
     just the sweep's page of 500."""
-    from aftercare import worker
-
     container = make_container(db_url)  # created_at is the real time of logging
     add_procedures(container, 700, performed_at=datetime.now(UTC) - timedelta(minutes=10))
-    monkeypatch.setitem(worker._state, "container", container)
-    assert worker.plan_pending() == 700
+    app = celery_app(container.settings, container=container)
+    app.loader.import_default_modules()  # what the worker does: aftercare.worker's tasks
+    assert app.tasks["aftercare.plan_pending"]() == 700

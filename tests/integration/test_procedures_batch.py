@@ -13,12 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from aftercare.api.app import create_app
 from aftercare.auth.tokens import create_token
-from aftercare.bootstrap import Container, RecordingQueue
+from aftercare.bootstrap import create_app
+from aftercare.container import Container
 from aftercare.db.models import Patient, Procedure
 from aftercare.db.session import transaction
 from aftercare.procedures.schemas import MAX_BATCH
+from aftercare.queue import RecordingQueue
 from tests.conftest import FrozenClock
 from tests.support.factories import patient_payload, procedure_payload
 
@@ -27,16 +28,16 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 @dataclass
 class CommitCheckingQueue(RecordingQueue):
-    """Records, for each wake-up, whether another session could already see the procedure:
-    the worker must never be sent to look for a row not committed yet."""
+    """Records, for each wake-up, how many procedures another session could already see:
+    the worker must never be sent to look for rows not committed yet."""
 
     sessions: Any = None
-    visible: list[bool] = field(default_factory=list)
+    visible: list[int] = field(default_factory=list)
 
-    def plan_procedure(self, procedure_id: int) -> None:
+    def wake_planning(self) -> None:
         with self.sessions() as session:
-            self.visible.append(session.get(Procedure, procedure_id) is not None)
-        super().plan_procedure(procedure_id)
+            self.visible.append(session.scalar(select(func.count()).select_from(Procedure)))
+        super().wake_planning()
 
 
 def make_api(container: Container) -> TestClient:
@@ -92,8 +93,8 @@ def test_a_batch_is_logged_in_order_and_wakes_the_worker_after_the_commit(
         body = api.get(f"/api/procedures/{procedure_id}").json()
         assert (body["external_id"], body["side"], body["procedure_type"]) == (
             payload["external_id"], payload["side"], payload["procedure_type"])
-    assert queue.planned == ids
-    assert queue.visible == [True] * 3
+    assert queue.planning == 1  # one wake-up for the batch, after its commit
+    assert queue.visible == [3]
 
 
 def test_logged_before_or_repeated_in_the_batch_is_not_created_again(
@@ -111,7 +112,7 @@ def test_logged_before_or_repeated_in_the_batch_is_not_created_again(
     visit_3 = results[1][0]
     assert results == [(first[1]["id"], False), (visit_3, True), (visit_3, False),
                        (first[0]["id"], False)]
-    assert queue.planned == [first[0]["id"], first[1]["id"], visit_3]
+    assert queue.visible == [2, 3]  # a wake-up after each batch that created something
     assert counts(container)[1] == 3
 
 
@@ -128,7 +129,7 @@ def test_one_bad_procedure_refuses_the_batch_with_every_problem_located(
         ["body", "procedures", 2, "patient", "phone"],
         ["body", "procedures", 2, "patient", "email"]]
     assert counts(container) == (0, 0)
-    assert queue.planned == []
+    assert queue.planning == 0
 
 
 def test_a_malformed_procedure_is_located_by_its_index(
@@ -182,7 +183,7 @@ def test_a_single_procedure_locates_its_problems_without_an_index(
     assert [p["loc"] for p in response.json()["detail"]] == [
         ["body", "procedure_type"], ["body", "patient", "phone"], ["body", "patient", "email"]]
     assert counts(container) == (0, 0)
-    assert queue.planned == []
+    assert queue.planning == 0
 
 
 def test_a_single_procedure_wakes_the_worker_after_the_commit(
@@ -191,5 +192,4 @@ def test_a_single_procedure_wakes_the_worker_after_the_commit(
     again = api.post("/api/procedures", json=procedure_payload(NOW, external_id="visit-1"))
     assert (created.status_code, again.status_code) == (201, 200)
     assert again.json() == {**created.json(), "created": False}
-    assert queue.planned == [created.json()["id"]]
-    assert queue.visible == [True]
+    assert queue.visible == [1]  # the retry created nothing: no second wake-up

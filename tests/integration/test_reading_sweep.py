@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from aftercare.bootstrap import Container
+from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure, Reply, ReplyReading
 from aftercare.db.session import transaction
 from aftercare.replies import processing
-from aftercare.replies.inbound import accept_sms
 from aftercare.replies.reading import read_reply
 from aftercare.replies.sweep import ReadReport, read_unread
 from tests.conftest import FrozenClock
 from tests.support.threads import in_threads
 from tests.support.webhooks import inbound_fields
+from tests.support.webhooks import receive as webhook
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
 URGENT = "my calf is swollen hot and painful"
@@ -68,13 +68,14 @@ def add_patient(container: Container, phone: str, *, sent: dict[str, datetime] |
 
 
 def receive(container: Container, phone: str, body: str) -> int:
-    """The reply as the webhook takes it in (the intake for plain replies)."""
-    return accept_sms(container, inbound_fields(phone, body)).reply_id
+    """The reply as the webhook takes it in (the reply writer for plain replies)."""
+    return webhook(container, inbound_fields(phone, body))
 
 
 def sweep(container: Container, sessions: Any = None) -> ReadReport:
     return read_unread(sessions=sessions or container.sessions, plans=container.plans,
-                       settings=container.settings, clock=container.clock)
+                       settings=container.settings, clock=container.clock,
+                       queue=container.queue)
 
 
 def replies(container: Container) -> dict[int, Reply]:
@@ -215,7 +216,8 @@ def test_a_run_reads_every_page_and_a_failing_reply_does_not_stop_it(
 
     monkeypatch.setattr(processing, "read_reply", read_or_fail)
     report = read_unread(sessions=container.sessions, plans=container.plans,
-                         settings=container.settings, clock=container.clock, page=2)
+                         settings=container.settings, clock=container.clock,
+                         queue=container.queue, page=2)
     assert report == ReadReport(read=6, urgent=0, failed=1)
     stored = replies(container)
     assert [stored[i].read_at is not None for i in ids] == [False] + [True] * 6

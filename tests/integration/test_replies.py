@@ -11,15 +11,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from aftercare.api.app import create_app
 from aftercare.auth.tokens import create_token
-from aftercare.bootstrap import Container, RecordingQueue
+from aftercare.bootstrap import create_app
+from aftercare.container import Container
 from aftercare.db.models import DeliveryEvent, Message, Patient, Reply, ReplyReading
 from aftercare.db.session import transaction
-from aftercare.dispatch.send import dispatch_due
-from aftercare.procedures.outbox import plan_procedure
+from aftercare.dispatch.loop import dispatch_due
+from aftercare.outbox.planned import plan_pending
+from aftercare.queue import RecordingQueue
 from aftercare.replies.escalation import escalate_unreviewed
 from aftercare.replies.processing import process_reply
+from aftercare.replies.sweep import read_unread
 from tests.conftest import FrozenClock
 from tests.support.factories import patient_payload, procedure_payload
 from tests.support.webhooks import AUTH_TOKEN, PUBLIC_URL, inbound_fields, post_signed
@@ -56,10 +58,10 @@ def log_and_plan(client: TestClient, container: Container, **patient: object) ->
                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.text
     procedure_id = int(response.json()["id"])
-    with transaction(container.sessions) as session:
-        plan_procedure(session, procedure_id=procedure_id, plans=container.plans,
-                       policy=container.planning_policy, now=NOW - timedelta(days=3, hours=1))
-    queue(container).planned.clear()
+    with transaction(container.sessions) as session:  # as if logged at the time
+        plan_pending(session, plans=container.plans, policy=container.planning_policy,
+                     now=NOW - timedelta(days=3, hours=1), limit=10)
+    queue(container).planning = 0
     return procedure_id
 
 
@@ -69,11 +71,10 @@ def send_due(container: Container) -> None:
 
 
 def process_all(container: Container) -> None:
-    while queue(container).replies:
-        with transaction(container.sessions) as session:
-            process_reply(session, reply_id=queue(container).replies.pop(0),
-                          plans=container.plans, settings=container.settings,
-                          now=container.clock())
+    """What the woken worker does (aftercare.read_replies)."""
+    queue(container).reading = 0
+    read_unread(sessions=container.sessions, plans=container.plans,
+                settings=container.settings, clock=container.clock, queue=container.queue)
 
 
 def reply_count(container: Container) -> int:
@@ -125,7 +126,7 @@ def test_same_webhook_twice_records_one_reply(client: TestClient, container: Con
     assert first.status_code == second.status_code == 200
     assert first.headers["content-type"].startswith("text/xml")
     assert reply_count(container) == 1
-    assert len(queue(container).replies) == 1
+    assert queue(container).reading == 1
     with container.sessions() as s:
         reply = s.scalars(select(Reply)).one()
         assert reply.media == [{"url": "https://api.twilio.com/media/ME1",
@@ -156,7 +157,7 @@ def test_stop_opts_out_of_sms_only_and_start_resumes(client: TestClient,
     assert planned_sms
     response = post_signed(client, "/webhooks/twilio/sms", inbound_fields(PHONE, "Stop"))
     assert "no more texts" in response.text
-    assert queue(container).replies == []  # a keyword needs no reading
+    assert queue(container).reading == 0  # a keyword needs no reading
     rows = message_rows(container)
     assert not [m for m in rows if m.channel == "sms" and m.status == "planned"]
     assert [m for m in rows if m.channel == "email" and m.status == "planned"]
@@ -188,7 +189,7 @@ def test_sentences_are_not_keywords(client: TestClient, container: Container, te
     with container.sessions() as s:
         assert s.scalars(select(Patient)).one().sms_opted_out_at is None
         assert s.scalars(select(Reply)).one().keyword is None
-    assert len(queue(container).replies) == 1
+    assert queue(container).reading == 1
 
 
 # --- matching and reading ------------------------------------------------------------------
@@ -278,9 +279,10 @@ def test_urgent_reply_sends_safety_sms_and_alerts(client: TestClient,
         assert reply.triage == "urgent" and reply.escalation_level == 1
         assert reply.reasons
         assert s.scalar(select(func.count()).select_from(ReplyReading)) == 1
-    # Read again (a redelivered task): nothing new is sent.
-    queue(container).replies.append(reply.id)
-    process_all(container)
+    # Read again (two workers woken together): nothing new is sent.
+    with transaction(container.sessions) as session:
+        assert not process_reply(session, reply_id=reply.id, plans=container.plans,
+                                 settings=container.settings, now=NOW, queue=container.queue)
     assert len([m for m in message_rows(container) if m.reply_id is not None]) == 3
 
 
@@ -295,7 +297,7 @@ def test_unreviewed_urgent_reply_escalates_then_reaches_backup(client: TestClien
 
     def escalate() -> int:
         return escalate_unreviewed(sessions=container.sessions, settings=container.settings,
-                                   clock=clock)
+                                   clock=clock, queue=container.queue)
 
     clock.now = NOW + timedelta(minutes=14)
     assert escalate() == 0
@@ -326,7 +328,7 @@ def test_reviewed_urgent_reply_does_not_escalate(client: TestClient, container: 
     assert response.status_code == 201, response.text
     container.clock.now = NOW + timedelta(hours=1)  # type: ignore[attr-defined]
     assert escalate_unreviewed(sessions=container.sessions, settings=container.settings,
-                               clock=container.clock) == 0
+                               clock=container.clock, queue=container.queue) == 0
 
 
 # --- delivery status -------------------------------------------------------------------------
@@ -405,7 +407,7 @@ def test_undelivered_check_in_falls_back_to_email(client: TestClient,
     rows = message_rows(container)
     original = next(m for m in rows if m.id == message_id)
     assert (original.status, original.error_code) == ("undelivered", "30003")
-    fallback = [m for m in rows if m.dedupe_key == f"fallback:{message_id}:email"]
+    fallback = [m for m in rows if m.dedupe_key == f"fallback:{message_id}:day1_check_in:email"]
     assert len(fallback) == 1 and fallback[0].body == original.body
     assert queue(container).dispatches == 1  # woken once, for the fallback
 
@@ -458,10 +460,11 @@ def test_reread_keeps_history_and_raw_text(client: TestClient, container: Contai
         reply.triage = "none"
     with transaction(container.sessions) as s:
         assert reread(s, reply_id=reply.id, plans=container.plans, settings=container.settings,
-                      now=NOW)
+                      now=NOW, queue=container.queue)
     with transaction(container.sessions) as s:
         assert not reread(s, reply_id=reply.id, plans=container.plans,
-                          settings=container.settings, now=NOW)  # unchanged: no new row
+                          settings=container.settings, now=NOW,
+                          queue=container.queue)  # unchanged: no new row
     with container.sessions() as s:
         again = s.get(Reply, reply.id)
         assert again is not None and again.body == "bit swollen"

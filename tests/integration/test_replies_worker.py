@@ -17,12 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from aftercare.api.app import create_app
 from aftercare.auth.tokens import create_token
-from aftercare.bootstrap import Container, build
+from aftercare.bootstrap import build, create_app
+from aftercare.container import Container
 from aftercare.db.models import Message, Reply
 from aftercare.db.session import transaction
-from aftercare.worker import CeleryQueue, configure
 from tests.conftest import REDIS_URL, make_settings
 from tests.faults.harness import REDIS_DB, cluster
 from tests.support.factories import daytime_zone, patient_payload, procedure_payload
@@ -45,7 +44,7 @@ def live(pg_db: str, prism_url: str, smtp_server: SmtpServer, tmp_path: Path
         settings = make_settings(
             tmp_path, pg_db, broker_url=f"{REDIS_URL}/{REDIS_DB}", celery_queue=running.queue,
             twilio_auth_token=AUTH_TOKEN, public_base_url=PUBLIC_URL)
-        container = build(settings, queue=CeleryQueue(configure(settings)))
+        container = build(settings)
         with transaction(container.sessions) as session:
             token = create_token(session, name="desk", role="staff")
         running.worker("worker", concurrency=2)

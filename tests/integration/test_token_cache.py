@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
-from aftercare.api.app import create_app
 from aftercare.auth.tokens import TokenCache, create_token
-from aftercare.bootstrap import Container
+from aftercare.bootstrap import create_app
+from aftercare.container import Container
 from aftercare.db.models import ApiToken
 from aftercare.db.session import transaction
 from tests.conftest import FrozenClock

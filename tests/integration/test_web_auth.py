@@ -14,8 +14,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from aftercare.bootstrap import Container
 from aftercare.cli import main
+from aftercare.container import Container
 from aftercare.db.models import ApiToken, Procedure, Review, User
 from aftercare.web.routes import (
     admin,

@@ -12,9 +12,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from aftercare.api.app import create_app
 from aftercare.auth.users import create_user
-from aftercare.bootstrap import Container
+from aftercare.bootstrap import create_app
+from aftercare.container import Container
 from aftercare.db.models import AuditEvent
 from aftercare.db.session import transaction
 

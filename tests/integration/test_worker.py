@@ -16,11 +16,10 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from aftercare.api.app import create_app
 from aftercare.auth.tokens import create_token
-from aftercare.bootstrap import Container, build
+from aftercare.bootstrap import build, create_app
+from aftercare.container import Container
 from aftercare.db.session import transaction
-from aftercare.worker import CeleryQueue, configure
 from tests.conftest import REDIS_URL, make_settings
 from tests.faults.harness import REDIS_DB, cluster
 from tests.support.factories import daytime_zone, patient_payload, procedure_payload
@@ -40,7 +39,7 @@ def live(pg_db: str, prism_url: str, smtp_server: SmtpServer, tmp_path: Path
     with cluster(tmp_path, pg_db, SimpleNamespace(url=prism_url), **env) as running:  # type: ignore[arg-type]
         settings = make_settings(tmp_path, pg_db, broker_url=f"{REDIS_URL}/{REDIS_DB}",
                                  celery_queue=running.queue)
-        container = build(settings, queue=CeleryQueue(configure(settings)))
+        container = build(settings)
         running.worker("worker", concurrency=2)
         running.beat("beat")
         yield container

@@ -1,26 +1,34 @@
-"""Running what the recording queue collected, the way the worker's tasks would."""
+"""Running what the recording queue was woken for, the way the worker's tasks would: the
+same service functions as aftercare/worker.py, on the test's container."""
 
 from __future__ import annotations
 
-from aftercare.bootstrap import Container, RecordingQueue
-from aftercare.db.session import transaction
-from aftercare.procedures.outbox import plan_procedure
-from aftercare.replies.processing import process_reply
+import sys
+from datetime import timedelta
+
+from aftercare.container import Container
+from aftercare.procedures.sweep import plan_unplanned
+from aftercare.queue import RecordingQueue
+from aftercare.replies.sweep import read_unread
 
 
-def run_planning(container: Container) -> None:
+def run_planning(container: Container) -> int:
+    """`aftercare.plan_pending`: plan everything logged so far."""
+    _queue(container).planning = 0
+    return plan_unplanned(sessions=container.sessions, plans=container.plans,
+                          policy=container.planning_policy, clock=container.clock,
+                          older_than=timedelta(0), limit=sys.maxsize)
+
+
+def run_reading(container: Container) -> int:
+    """`aftercare.read_replies`: read every reply not read yet."""
+    _queue(container).reading = 0
+    return read_unread(sessions=container.sessions, plans=container.plans,
+                       settings=container.settings, clock=container.clock,
+                       queue=container.queue).read
+
+
+def _queue(container: Container) -> RecordingQueue:
     queue = container.queue
     assert isinstance(queue, RecordingQueue)
-    while queue.planned:
-        with transaction(container.sessions) as session:
-            plan_procedure(session, procedure_id=queue.planned.pop(0), plans=container.plans,
-                           policy=container.planning_policy, now=container.clock())
-
-
-def run_reading(container: Container) -> None:
-    queue = container.queue
-    assert isinstance(queue, RecordingQueue)
-    while queue.replies:
-        with transaction(container.sessions) as session:
-            process_reply(session, reply_id=queue.replies.pop(0), plans=container.plans,
-                          settings=container.settings, now=container.clock())
+    return queue

@@ -8,19 +8,22 @@ from typing import Any
 
 from sqlalchemy import event
 
-from aftercare.bootstrap import Container
+from aftercare.container import Container
 
 
 @contextmanager
-def counting_statements(container: Container) -> Iterator[list[str]]:
-    """The first word of every statement sent through the container's engine meanwhile."""
+def counting_statements(container: Container, *, engine: Any = None) -> Iterator[list[str]]:
+    """The first word of every statement sent through the container's engine meanwhile (or
+    through `engine`, e.g. the batch writers' on an event loop)."""
     statements: list[str] = []
+    engine = engine or container.engine
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement.split(None, 1)[0])
 
-    event.listen(container.engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(container.engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", count)
+

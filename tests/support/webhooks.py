@@ -32,3 +32,19 @@ def post_signed(client: Any, path: str, fields: dict[str, str], *, token: str = 
                 sign: str | None = None) -> Any:
     headers = {"X-Twilio-Signature": sign if sign is not None else signature(path, fields, token)}
     return client.post(path, data=fields, headers=headers)
+
+
+def receive(container: Any, fields: dict[str, str]) -> int:
+    """An inbound SMS through the webhook's own path (`replies.webhooks.accept_sms`), without
+    the HTTP layer; returns the stored reply's id."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from aftercare.db.models import Reply
+    from aftercare.replies.webhooks import accept_sms
+
+    asyncio.run(accept_sms(container, fields))
+    with container.sessions() as session:
+        return int(session.scalar(select(Reply.id).where(
+            Reply.message_sid == fields["MessageSid"])))

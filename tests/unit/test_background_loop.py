@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 
 import pytest
@@ -58,31 +57,13 @@ def test_errors_reach_the_caller() -> None:
     loop.close()
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_child_gets_a_loop_of_its_own() -> None:
-    # Celery's prefork pool forks after the parent may have sent: the loop's thread is gone.
-    loop = BackgroundLoop("test-loop")
-    assert loop.run(_answer(1), timeout=5) == 1
-    pid = os.fork()
-    if pid == 0:  # the child: exit status says whether a call still works
-        try:
-            os._exit(0 if loop.run(_answer(7), timeout=5) == 7 else 1)
-        except BaseException:
-            os._exit(2)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert loop.run(_answer(2), timeout=5) == 2  # the parent's loop is untouched
-    loop.close()
-
-
 def test_close_awaits_what_was_registered() -> None:
-    loop = BackgroundLoop("test-loop")
     closed: list[str] = []
 
     async def close_pool() -> None:
         closed.append("pool")
 
-    loop.on_close(close_pool)
+    loop = BackgroundLoop("test-loop", on_close=close_pool)
     loop.run(_answer(1), timeout=5)
     loop.close()
     assert closed == ["pool"]

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aftercare.careplans.schema import CarePlan, QuietHours
+from aftercare.outbox.rules import after_quiet_hours
 from aftercare.planning import (
     ClinicContext,
     PatientContext,
-    defer_past_quiet_hours,
+    PlanningPolicy,
     plan_messages,
 )
 
@@ -19,6 +20,7 @@ NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
 QUIET = QuietHours(start=time(21, 0), end=time(8, 0))
 CLINIC = ClinicContext(name="Riverside Vein Clinic", phone="(555) 010-2030", emergency_number="911")
+POLICY = PlanningPolicy(clinic=CLINIC, quiet_hours=QUIET)
 
 
 def _step(
@@ -96,10 +98,8 @@ def plan(
             plan=care_plan,
             performed_at=performed_at,
             patient=who or patient(),
-            clinic=CLINIC,
+            policy=PlanningPolicy(clinic=CLINIC, quiet_hours=QUIET, grace=grace),
             now=now or performed_at,
-            quiet_hours=QUIET,
-            grace=grace,
         )
     }
 
@@ -276,8 +276,8 @@ def test_plan_can_override_quiet_hours() -> None:
         (datetime(2026, 6, 1, 0, 0, tzinfo=NY), QUIET, datetime(2026, 6, 1, 8, 0, tzinfo=NY)),
     ],
 )
-def test_defer_past_quiet_hours(t: datetime, window: QuietHours, expected: datetime) -> None:
-    assert defer_past_quiet_hours(t.astimezone(UTC), NY, window) == expected
+def test_after_quiet_hours(t: datetime, window: QuietHours, expected: datetime) -> None:
+    assert after_quiet_hours(t.astimezone(UTC), NY, window) == expected
 
 
 def test_late_logging_skips_past_steps_with_a_reason() -> None:
@@ -350,9 +350,8 @@ def test_one_message_per_step_and_channel() -> None:
         plan=PLAN,
         performed_at=datetime(2026, 6, 1, 9, 0, tzinfo=NY),
         patient=patient(),
-        clinic=CLINIC,
+        policy=POLICY,
         now=datetime(2026, 6, 1, 9, 0, tzinfo=NY),
-        quiet_hours=QUIET,
     )
     keys = [m.key for m in first]
     assert len(keys) == len(set(keys)) == 8  # 7 steps, one of them on both channels
@@ -360,9 +359,8 @@ def test_one_message_per_step_and_channel() -> None:
         plan=PLAN,
         performed_at=datetime(2026, 6, 1, 9, 0, tzinfo=NY),
         patient=patient(),
-        clinic=CLINIC,
+        policy=POLICY,
         now=datetime(2026, 6, 1, 9, 0, tzinfo=NY),
-        quiet_hours=QUIET,
     )
     assert again == first  # deterministic: planning twice gives the same rows
 
@@ -372,9 +370,8 @@ def test_messages_are_in_time_order() -> None:
         plan=PLAN,
         performed_at=datetime(2026, 6, 1, 9, 0, tzinfo=NY),
         patient=patient(),
-        clinic=CLINIC,
+        policy=POLICY,
         now=datetime(2026, 6, 1, 9, 0, tzinfo=NY),
-        quiet_hours=QUIET,
     )
     assert [m.due_at for m in messages] == sorted(m.due_at for m in messages)
 
@@ -385,7 +382,6 @@ def test_naive_times_are_refused() -> None:
             plan=PLAN,
             performed_at=datetime(2026, 6, 1, 9, 0),
             patient=patient(),
-            clinic=CLINIC,
+            policy=POLICY,
             now=datetime(2026, 6, 1, 9, 0, tzinfo=UTC),
-            quiet_hours=QUIET,
         )

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aftercare.api.deps import ContainerDep, RowId, SessionDep
+from aftercare import audit
 from aftercare.auth import users
 from aftercare.auth.tokens import ROLES, create_token
-from aftercare.web import audit
+from aftercare.db.session import after_commit
+from aftercare.http.deps import ContainerDep, RowId, SessionDep
 from aftercare.web.login import AdminUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
@@ -98,10 +99,9 @@ def revoke(token_id: RowId, request: Request, session: SessionDep, container: Co
     if token is not None:
         audit.record(session, actor=user.email, action="revoke_token",
                      subject=f"token:{token.name}", now=container.clock())
-    # Committed first: a request checking the token in between would otherwise read it as
-    # not revoked and cache it again.
-    session.commit()
-    container.token_cache.forget_all()
+    # Forgotten once committed: a request checking the token in between would otherwise
+    # read it as not revoked and cache it again.
+    after_commit(session, container.token_cache.forget_all)
     if token is not None:
         flash(request, f"Revoked the token {token.name}.")
     return RedirectResponse("/admin/tokens", status_code=303)

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aftercare.api.deps import ContainerDep, SessionDep
+from aftercare import audit
 from aftercare.auth import users
-from aftercare.bootstrap import Container
-from aftercare.web import audit
+from aftercare.container import Container
+from aftercare.http.deps import ContainerDep, SessionDep
 from aftercare.web.login import OptionalUser, safe_next, sign_in, sign_out
 from aftercare.web.render import local_time, page
 from aftercare.web.security import verify_csrf

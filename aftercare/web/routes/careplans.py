@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from aftercare.api.deps import ContainerDep
+from aftercare.http.deps import ContainerDep
 from aftercare.web.login import StaffUser
 from aftercare.web.render import page
 from aftercare.web.security import verify_csrf

@@ -1,7 +1,7 @@
 """Logging a procedure: the form, a preview of every message, then Save.
 
-Save logs through the procedures service in this request's transaction, commits, and only
-then asks the worker to plan (the worker must find the row it is told about).
+Save logs through the procedures service in this request's transaction, as every entry point
+does; the worker is woken to plan once it has committed.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aftercare.api.deps import ContainerDep, SessionDep
-from aftercare.bootstrap import Container
+from aftercare import audit
+from aftercare.container import Container
+from aftercare.http.deps import ContainerDep, SessionDep
 from aftercare.procedures import service
-from aftercare.procedures.errors import InvalidRequest
-from aftercare.web import audit
+from aftercare.procedures.service import Logged
 from aftercare.web.login import StaffUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
@@ -47,28 +47,20 @@ async def preview_or_save(request: Request, session: SessionDep, container: Cont
     if step != "save":
         return page(request, "preview_procedure.html", _context(container, form))
     assert form.request is not None
-    try:
-        procedure, created = service.log_procedure(
-            session, request=form.request, plans=container.plans,
-            phone_region=container.settings.default_phone_region)
-    except InvalidRequest as exc:
-        form.errors[_field(exc.field)] = exc.message
-        return page(request, "log_procedure.html", _context(container, form), status_code=422)
-    if not created:
-        flash(request, f"Already logged with visit id {procedure.external_id}: this is it.",
+    [logged] = service.log_procedures(
+        session, requests=[form.request], plans=container.plans, queue=container.queue,
+        now=container.clock(),
+        phone_region=container.settings.default_phone_region)
+    # check_form asked the same rules: a refusal here would be a bug, not the user's doing.
+    assert isinstance(logged, Logged), logged
+    if not logged.created:
+        flash(request, f"Already logged with visit id {form.request.external_id}: this is it.",
               "error")
-        return RedirectResponse(f"/procedures/{procedure.id}", status_code=303)
+        return RedirectResponse(f"/procedures/{logged.procedure_id}", status_code=303)
     audit.record(session, actor=user.email, action="log_procedure",
-                 subject=f"procedure:{procedure.id}", now=container.clock())
-    session.commit()
-    container.queue.plan_procedure(procedure.id)
+                 subject=f"procedure:{logged.procedure_id}", now=container.clock())
     flash(request, "Procedure logged. Its messages are being planned now.")
-    return RedirectResponse(f"/procedures/{procedure.id}", status_code=303)
-
-
-def _field(path: tuple[str | int, ...]) -> str:
-    name = str(path[-1]) if path else "form"
-    return {"performed_at": "date"}.get(name, name)
+    return RedirectResponse(f"/procedures/{logged.procedure_id}", status_code=303)
 
 
 def _context(container: Container, form: ProcedureForm) -> dict[str, Any]:

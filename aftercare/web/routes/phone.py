@@ -12,13 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from aftercare.api.deps import ContainerDep, RowId, SessionDep
-from aftercare.bootstrap import Container
+from aftercare import audit
 from aftercare.db.models import Patient
-from aftercare.replies.inbound import accept_sms
-from aftercare.web import audit
+from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.replies.webhooks import accept_sms
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import StaffUser
 from aftercare.web.render import flash, page
@@ -71,23 +69,15 @@ async def send_reply(patient_id: RowId, request: Request, session: SessionDep,
     if not text:
         flash(request, "Type a reply first.", "error")
         return RedirectResponse(f"/phone/{patient_id}", status_code=303)
-    audit.record(session, actor=user.email, action="simulate_reply",
-                 subject=f"patient:{patient.id}", now=container.clock())
-    phone_number = patient.phone
-    # Commit first: accept_sms opens its own transaction, and on SQLite an open write here
-    # would make it wait for this one.
-    session.commit()
-    await run_in_threadpool(_accept, container, phone_number, text)
-    return RedirectResponse(f"/phone/{patient_id}#latest", status_code=303)
-
-
-def _accept(container: Container, phone_number: str, text: str) -> None:
     settings = container.settings
-    accept_sms(container, {
-        "MessageSid": "SM" + uuid.uuid4().hex, "From": phone_number,
+    await accept_sms(container, {
+        "MessageSid": "SM" + uuid.uuid4().hex, "From": patient.phone,
         "To": settings.twilio_from_number or "+15550100000", "Body": text, "NumMedia": "0",
         "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01",
     })
+    audit.record(session, actor=user.email, action="simulate_reply",
+                 subject=f"patient:{patient.id}", now=container.clock())
+    return RedirectResponse(f"/phone/{patient_id}#latest", status_code=303)
 
 
 def _patient(session: Session, patient_id: int) -> Patient:

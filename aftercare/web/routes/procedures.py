@@ -10,14 +10,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from aftercare.api.deps import ContainerDep, RowId, SessionDep
-from aftercare.bootstrap import Container
+from aftercare import audit
+from aftercare.container import Container
 from aftercare.db.models import Procedure
+from aftercare.errors import InvalidRequest, NotFound
+from aftercare.http.deps import ContainerDep, RowId, SessionDep
 from aftercare.procedures import service
-from aftercare.procedures.errors import InvalidRequest, NotFound
 from aftercare.procedures.schemas import ProcedurePatch
 from aftercare.review.service import OUTCOMES
-from aftercare.web import audit
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import StaffUser
 from aftercare.web.render import flash, page

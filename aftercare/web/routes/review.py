@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from aftercare.api.deps import ContainerDep, RowId, SessionDep
+from aftercare import audit
 from aftercare.db.models import Reply
-from aftercare.procedures.errors import InvalidRequest, NotFound
+from aftercare.errors import InvalidRequest, NotFound
+from aftercare.http.deps import ContainerDep, RowId, SessionDep
 from aftercare.review import service
-from aftercare.web import audit
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import ClinicianUser
 from aftercare.web.render import flash, page

@@ -7,8 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from aftercare.careplans.schema import CarePlan, Offset, Step
-from aftercare.planning import PatientContext, plan_messages
-from aftercare.procedures.outbox import PlanningPolicy
+from aftercare.planning import PatientContext, PlanningPolicy, plan_messages
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,7 @@ def plan_views(plans: dict[str, CarePlan], *, policy: PlanningPolicy, zone: str,
             plan=plan, performed_at=performed_at,
             patient=PatientContext(first_name="Alex", timezone=zone, language="en",
                                    sms_consent=True, email_consent=True),
-            clinic=policy.clinic, now=performed_at, quiet_hours=policy.quiet_hours,
-            grace=policy.grace)
+            policy=policy, now=performed_at)
         due = {m.step: m.local_due for m in planned}
         rows = tuple(
             StepRow(step=s, when=offset_text(s.offset),

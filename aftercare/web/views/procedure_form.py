@@ -1,8 +1,10 @@
 """The "log a procedure" form: read what staff typed, say exactly what is wrong, and preview
 the messages the care plan will send before anything is saved.
 
-The preview is the pure planner (`plan_messages`) run with the same policy the worker uses,
-so what staff see is what will be planned (give or take the minutes until they press Save).
+The clinic's rules are the procedures service's own (`procedures/rules.py`), mapped onto the
+form's fields; the preview is the pure planner (`plan_messages`) run with the same policy the
+worker uses, so what staff see is what will be planned (give or take the minutes until they
+press Save).
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from aftercare.careplans.schema import CarePlan
-from aftercare.planning import PatientContext, PlannedMessage, plan_messages
-from aftercare.procedures.outbox import PlanningPolicy
-from aftercare.procedures.phones import to_e164
+from aftercare.planning import PatientContext, PlannedMessage, PlanningPolicy, plan_messages
+from aftercare.procedures.rules import Checked, check
 from aftercare.procedures.schemas import PatientIn, ProcedureIn
 
 COMMON_ZONES = (
@@ -69,24 +70,26 @@ def check_form(form: Mapping[str, object], *, plans: Mapping[str, CarePlan], pho
     values = {name: _text(form.get(name)) for name in FIELDS}
     result = ProcedureForm(values=values)
     errors = result.errors
+    # What only a form can get wrong: blanks and unanswered questions. The clinic's rules
+    # come after, from the service's own check.
     if not values["first_name"]:
         errors["first_name"] = "Enter the patient's first name."
-    phone = _phone(values["phone"], phone_region, errors)
+    if not values["phone"]:
+        errors["phone"] = "Enter the patient's mobile phone number."
     zone = _zone(values, errors)
     for channel, label in (("sms", "texts (SMS)"), ("email", "email")):
         if values[f"{channel}_consent"] not in ("yes", "no"):
             errors[f"{channel}_consent"] = f"Ask the patient whether they agree to {label}."
-    if values["email_consent"] == "yes" and not values["email"]:
-        errors["email"] = "The patient agreed to email: enter their email address."
-    if values["procedure_type"] not in plans:
+    if not values["procedure_type"]:
         errors["procedure_type"] = "Choose the procedure type."
     performed_at = _performed_at(values, zone, errors)
-    if errors or zone is None or performed_at is None or phone is None:
+    if errors or zone is None or performed_at is None:
         return result
     try:
         request = ProcedureIn(
             patient=PatientIn(
-                first_name=values["first_name"], phone=phone, email=values["email"] or None,
+                first_name=values["first_name"], phone=values["phone"],
+                email=values["email"] or None,
                 timezone=zone, language=values["language"] or "en",  # type: ignore[arg-type]
                 sms_consent=values["sms_consent"] == "yes",
                 email_consent=values["email_consent"] == "yes"),
@@ -97,6 +100,12 @@ def check_form(form: Mapping[str, object], *, plans: Mapping[str, CarePlan], pho
         for error in exc.errors():
             name = str(error["loc"][-1]) if error["loc"] else "form"
             errors.setdefault(_FIELD_OF.get(name, name), _plain(error["msg"]))
+        return result
+    checked = check(request, plans=plans, phone_region=phone_region)
+    if not isinstance(checked, Checked):
+        for problem in checked:
+            errors.setdefault(_FIELD_OF.get(str(problem.field[-1]), str(problem.field[-1])),
+                              _plain(problem.message))
         return result
     plan = plans[request.procedure_type]
     result.request = request
@@ -118,8 +127,7 @@ def preview(request: ProcedureIn, *, plan: CarePlan, policy: PlanningPolicy, now
         patient=PatientContext(first_name=p.first_name, timezone=p.timezone,
                                language=p.language, sms_consent=p.sms_consent,
                                email_consent=p.email_consent, has_email=bool(p.email)),
-        clinic=policy.clinic, now=now, quiet_hours=policy.quiet_hours, grace=policy.grace,
-        follow_up_at=request.follow_up_at)
+        policy=policy, now=now, follow_up_at=request.follow_up_at)
 
 
 def all_too_late(messages: list[PlannedMessage], *, plan: CarePlan, now: datetime,
@@ -143,19 +151,8 @@ def _text(value: object) -> str:
 
 
 def _plain(message: str) -> str:
-    return message.removeprefix("Value error, ").rstrip(".") + "."
-
-
-def _phone(raw: str, region: str, errors: dict[str, str]) -> str | None:
-    if not raw:
-        errors["phone"] = "Enter the patient's mobile phone number."
-        return None
-    try:
-        return to_e164(raw, default_region=region)
-    except ValueError:
-        errors["phone"] = (f"{raw!r} is not a valid phone number. Enter a mobile number like "
-                           "(212) 555-0142, or +44 7700 900123 for another country.")
-        return None
+    message = message.removeprefix("Value error, ").rstrip(".") + "."
+    return message[:1].upper() + message[1:]
 
 
 def _zone(values: dict[str, str], errors: dict[str, str]) -> str | None:

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aftercare.db.models import DeliveryEvent, Message
+from aftercare.db.session import after_commit
+from aftercare.db.upsert import insert_ignoring
+from aftercare.outbox import writer
+from aftercare.queue import TaskQueue
 
 # Twilio's flow: queued/accepted -> sending -> sent -> delivered | undelivered; failed if
 # never sent. Callbacks arrive out of order: a lower rank never overwrites a higher one.
@@ -28,17 +31,15 @@ class StatusCallback:
     error_code: str | None = None
 
 
-def record_statuses(session: Session, callbacks: list[StatusCallback], *, now: datetime
-                    ) -> list[bool]:
+def record_statuses(session: Session, callbacks: list[StatusCallback], *, now: datetime,
+                    queue: TaskQueue) -> list[bool]:
     """Store each callback once and apply them in order, in one INSERT and one SELECT for
     any number. Per callback: True when it queued an email to go now (the fallback for an
-    undelivered check-in); most queue nothing."""
+    undelivered check-in), which wakes dispatch once committed; most queue nothing."""
     callbacks = [StatusCallback(c.provider_id, c.status.lower(), c.error_code or None)
                  for c in callbacks]
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
     session.execute(
-        insert(DeliveryEvent).on_conflict_do_nothing(index_elements=["provider_id", "status"]),
+        insert_ignoring(session, DeliveryEvent, "provider_id", "status"),
         [{"provider_id": c.provider_id, "status": c.status, "error_code": c.error_code,
           "received_at": now} for c in callbacks])
     found = (select(Message)
@@ -51,8 +52,11 @@ def record_statuses(session: Session, callbacks: list[StatusCallback], *, now: d
     by_sid: dict[str, list[Message]] = defaultdict(list)
     for message in session.scalars(found):
         by_sid[message.provider_id or ""].append(message)
-    return [any([apply_event(session, message, c.status, c.error_code, now)
-                 for message in by_sid[c.provider_id]]) for c in callbacks]
+    queued = [any([apply_event(session, message, c.status, c.error_code, now)
+                   for message in by_sid[c.provider_id]]) for c in callbacks]
+    if any(queued):
+        after_commit(session, queue.dispatch_now)
+    return queued
 
 
 def apply_stored_events(session: Session, message: Message, now: datetime) -> None:
@@ -93,17 +97,12 @@ def _fall_back_to_email(session: Session, message: Message, now: datetime) -> bo
     if (message.kind != "check_in" or message.channel != "sms" or patient is None
             or not (patient.email_consent and patient.email)):
         return False
-    key = f"fallback:{message.id}:email"
-    if session.scalar(select(Message.id).where(Message.dedupe_key == key)) is not None:
-        return False
-    session.add(Message(
-        dedupe_key=key, procedure_id=message.procedure_id, patient_id=message.patient_id,
-        audience="patient", step=message.step, channel="email", kind=message.kind,
-        status="planned", due_at=now, send_after=now, local_due=now.isoformat(),
+    return writer.insert(session, [writer.NewMessage(
+        dedupe_key=writer.dedupe_key("fallback", message.id, message.step, "email"),
+        procedure_id=message.procedure_id, patient_id=message.patient_id, step=message.step,
+        channel="email", kind=message.kind, due_at=now, local_due=now.isoformat(),
         language=message.language, subject=_subject(message.language), body=message.body,
-        attempts=0, reason="the text was not delivered; sent by email instead",
-    ))
-    return True
+        reason="the text was not delivered; sent by email instead")]) > 0
 
 
 def _subject(language: str) -> str:

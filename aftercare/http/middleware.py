@@ -1,21 +1,10 @@
-"""The FastAPI app, built around a container (see bootstrap.py)."""
+"""Middleware every HTTP route shares."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from aftercare.bootstrap import Container
-from aftercare.observability.http import RequestContext
-from aftercare.observability.routes import router as metrics_router
-from aftercare.ops.health import router as health_router
-from aftercare.procedures.errors import NotFound
-from aftercare.procedures.routes import router as procedures_router
-from aftercare.replies.webhooks import router as webhooks_router
-from aftercare.review.routes import router as review_router
-from aftercare.web import install_web
 
 
 class BodySizeLimit:
@@ -68,30 +57,3 @@ async def _too_large(send: Send, limit: int) -> None:
 
 async def _noop_receive() -> Message:
     return {"type": "http.disconnect"}
-
-
-def create_app(container: Container) -> FastAPI:
-    app = FastAPI(
-        title="aftercare",
-        summary="Post-procedure aftercare reminders for vein clinics",
-        version="0.1.0",
-    )
-    app.state.container = container
-    app.include_router(procedures_router)
-    app.include_router(review_router)
-    app.include_router(webhooks_router)
-
-    @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    app.include_router(health_router)
-    app.include_router(metrics_router)
-
-    install_web(app, container)
-    settings = container.settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       larger={"/api/procedures/batch": settings.max_batch_body_bytes})
-    # Outermost: every response, a 413 included, gets its request id and security headers.
-    app.add_middleware(RequestContext)
-    return app

@@ -8,10 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from aftercare.api.deps import ClinicianDep, ContainerDep, RowId, SessionDep
-from aftercare.api.errors import invalid
-from aftercare.db.models import AuditEvent, Reply
-from aftercare.procedures.errors import InvalidRequest
+from aftercare import audit
+from aftercare.db.models import Reply
+from aftercare.http.deps import ClinicianDep, ContainerDep, RowId, SessionDep
 from aftercare.review import service
 
 router = APIRouter(tags=["review"])
@@ -86,23 +85,22 @@ def review_queue(session: SessionDep, _: ClinicianDep,
 
 
 @router.get("/api/replies/{reply_id}", response_model=ReplyOut)
-def get_reply(reply_id: RowId, session: SessionDep, who: ClinicianDep) -> ReplyOut:
+def get_reply(reply_id: RowId, session: SessionDep, container: ContainerDep,
+              who: ClinicianDep) -> ReplyOut:
     reply = service.get_reply(session, reply_id)
-    session.add(AuditEvent(actor=f"token:{who.name}", action="view_reply",
-                           subject=f"reply:{reply_id}"))
+    audit.record(session, actor=f"token:{who.name}", action="view_reply",
+                 subject=f"reply:{reply_id}", now=container.clock())
     return _out(reply)
 
 
 @router.post("/api/replies/{reply_id}/review", response_model=ReviewOut, status_code=201)
 def review_reply(reply_id: RowId, body: ReviewIn, session: SessionDep, container: ContainerDep,
                  who: ClinicianDep) -> ReviewOut:
-    try:
-        review = service.record_review(session, reply_id=reply_id, reviewer=f"token:{who.name}",
-                                       outcome=body.outcome, note=body.note,
-                                       now=container.clock())
-    except InvalidRequest as exc:
-        raise invalid(exc) from None
-    session.add(AuditEvent(actor=f"token:{who.name}", action="review_reply",
-                           subject=f"reply:{reply_id}", detail={"outcome": body.outcome}))
+    review = service.record_review(session, reply_id=reply_id, reviewer=f"token:{who.name}",
+                                   outcome=body.outcome, note=body.note,
+                                   now=container.clock())
+    audit.record(session, actor=f"token:{who.name}", action="review_reply",
+                 subject=f"reply:{reply_id}", now=container.clock(),
+                 detail={"outcome": body.outcome})
     return ReviewOut(id=review.id, reply_id=review.reply_id, reviewer=review.reviewer,
                      outcome=review.outcome, note=review.note, created_at=review.created_at)

@@ -1,28 +1,38 @@
-"""Twilio's status callbacks recorded many to a transaction (dispatch/status_intake.py), on
-SQLite and PostgreSQL: one result per callback, in order, never stepping a message back, a
-constant number of statements per batch, and a bad callback failing only its own request."""
+"""Twilio's status callbacks recorded many to a transaction (outbox/status.py through the
+status writer), on SQLite and PostgreSQL: one result per callback, in order, never stepping
+a message back, a constant number of statements per batch, and a bad callback failing only
+its own request."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select, update
 
-from aftercare.bootstrap import Container
+from aftercare.container import Container
 from aftercare.db.models import DeliveryEvent, Message
 from aftercare.db.session import transaction
-from aftercare.dispatch.delivery import StatusCallback, record_statuses
-from aftercare.dispatch.status_intake import StatusIntake
+from aftercare.outbox.status import StatusCallback, record_statuses
+from aftercare.queue import RecordingQueue
 from tests.support.factories import add_due_messages
 from tests.support.statements import counting_statements
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 WAIT = 30
+T = TypeVar("T")
+
+
+def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a thread of its own (a browser test may leave a loop in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result(WAIT * 2)
 
 
 def sent_messages(container: Container, count: int) -> list[str]:
@@ -55,7 +65,7 @@ def test_a_batch_is_applied_in_order_in_a_few_statements(container: Container) -
     callbacks.append(StatusCallback("SM" + "f" * 32, "delivered"))  # not ours: stored only
     with counting_statements(container) as statements, \
             transaction(container.sessions) as s:
-        queued = record_statuses(s, callbacks, now=NOW)
+        queued = record_statuses(s, callbacks, now=NOW, queue=container.queue)
     assert queued == [False] * len(callbacks)
     assert set(final(container).values()) == {("delivered", "delivered")}
     # One INSERT of the events (one executemany), one SELECT of the messages, then the
@@ -67,39 +77,40 @@ def test_a_batch_is_applied_in_order_in_a_few_statements(container: Container) -
         assert s.scalar(select(func.count()).select_from(DeliveryEvent)) == 101
 
 
-def test_the_intake_answers_each_callback_from_many_threads(container: Container) -> None:
+def test_the_writer_answers_each_of_many_concurrent_callbacks(container: Container) -> None:
     sids = sent_messages(container, 40)
-    woken = threading.Event()
-    intake = StatusIntake(container.sessions, clock=lambda: NOW, on_fallback=woken.set)
-    futures: list[Future[bool]] = []
-    lock = threading.Lock()
 
-    def post(sid: str) -> None:
-        for value in ("sent", "delivered"):
-            future = intake.submit(StatusCallback(sid, value))
-            with lock:
-                futures.append(future)
-            future.result(WAIT)  # as a webhook does: the next callback after the commit
+    async def post(sid: str) -> list[bool]:
+        # As Twilio does: the next callback for a message after the last one was answered.
+        return [await container.status_writer.submit(StatusCallback(sid, value))
+                for value in ("sent", "delivered")]
 
-    threads = [threading.Thread(target=post, args=(sid,)) for sid in sids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT)
-    assert len(futures) == 80 and not any(f.result(WAIT) for f in futures)
+    async def scenario() -> list[list[bool]]:
+        return list(await asyncio.gather(*(post(sid) for sid in sids)))
+
+    answers = run_async(scenario)
+    assert len(answers) == 40 and not any(any(a) for a in answers)
     assert set(final(container).values()) == {("delivered", "delivered")}
-    assert not woken.is_set()  # nothing undelivered: dispatch is not woken
+    queue = container.queue
+    assert isinstance(queue, RecordingQueue)
+    assert queue.dispatches == 0  # nothing undelivered: dispatch is not woken
 
 
 def test_a_bad_callback_fails_only_its_own_request(container: Container) -> None:
     sids = sent_messages(container, 3)
-    intake = StatusIntake(container.sessions, clock=lambda: NOW, on_fallback=lambda: None)
     bad = StatusCallback(sids[1], None)  # type: ignore[arg-type]
-    futures = [intake.submit(StatusCallback(sids[0], "delivered")), intake.submit(bad),
-               intake.submit(StatusCallback(sids[2], "delivered"))]
-    with pytest.raises(RuntimeError, match="could not store the status callback"):
-        futures[1].result(WAIT)
-    assert [futures[0].result(WAIT), futures[2].result(WAIT)] == [False, False]
+
+    async def scenario() -> list[bool | BaseException]:
+        return list(await asyncio.gather(
+            container.status_writer.submit(StatusCallback(sids[0], "delivered")),
+            container.status_writer.submit(bad),
+            container.status_writer.submit(StatusCallback(sids[2], "delivered")),
+            return_exceptions=True))
+
+    first, refused, third = run_async(scenario)
+    assert isinstance(refused, RuntimeError)
+    assert "could not store the status callback" in str(refused)
+    assert [first, third] == [False, False]
     states = final(container)
     assert states[sids[0]] == states[sids[2]] == ("delivered", "delivered")
     assert states[sids[1]] == ("sent", "queued")
@@ -112,26 +123,27 @@ def test_two_processes_never_step_a_message_back(pg_db: str,
     # Two API processes, each with its own writer, get "sent" and "delivered" for the same
     # messages at the same moment; the messages are locked in id order, so whichever commits
     # last, "delivered" stands, and no two batches deadlock.
-    container = make_container(pg_db)
-    sids = sent_messages(container, 200)
-    intakes = [StatusIntake(container.sessions, clock=lambda: NOW, on_fallback=lambda: None)
-               for _ in range(2)]
+    processes = [make_container(pg_db), make_container(pg_db)]
+    sids = sent_messages(processes[0], 200)
     start = threading.Barrier(2)
     errors: list[BaseException] = []
 
-    def process(intake: StatusIntake, order: list[str], value: str) -> None:
+    def process(container: Container, order: list[str], value: str) -> None:
+        async def scenario() -> None:
+            await asyncio.gather(*(container.status_writer.submit(StatusCallback(sid, value))
+                                   for sid in order))
+
         start.wait()
         try:
-            for future in [intake.submit(StatusCallback(sid, value)) for sid in order]:
-                future.result(WAIT)
+            asyncio.run(scenario())
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=process, args=(intakes[0], sids, "sent")),
-               threading.Thread(target=process, args=(intakes[1], sids[::-1], "delivered"))]
+    threads = [threading.Thread(target=process, args=(processes[0], sids, "sent")),
+               threading.Thread(target=process, args=(processes[1], sids[::-1], "delivered"))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(WAIT * 2)
     assert not errors
-    assert set(final(container).values()) == {("delivered", "delivered")}
+    assert set(final(processes[0]).values()) == {("delivered", "delivered")}

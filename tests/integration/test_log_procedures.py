@@ -1,11 +1,12 @@
-"""Logging procedures through the logbook (procedures/logbook.py), on SQLite and PostgreSQL:
-all requests checked before anything is written, retries recognised by `external_id`, a
-returning patient kept as one record, and a batch logged in a constant number of statements."""
+"""Logging procedures through the one service every entry point calls
+(`procedures.service.log_procedures`), on SQLite and PostgreSQL: every broken rule reported,
+all or none for a day list, retries recognised by `external_id`, a returning patient kept as
+one record, a batch logged in a constant number of statements, and concurrent single POSTs
+sharing transactions through the procedure writer."""
 
 from __future__ import annotations
 
-import threading
-import time
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from aftercare.bootstrap import Container
+from aftercare.container import Container
 from aftercare.db.models import Patient, Procedure
 from aftercare.db.session import transaction
-from aftercare.procedures.intake import ProcedureIntake
-from aftercare.procedures.logbook import InvalidBatch, Logged, log_each, log_procedures
+from aftercare.procedures.rules import Problem
 from aftercare.procedures.schemas import ProcedureIn
-from aftercare.procedures.service import cancel
+from aftercare.procedures.service import Logged, Refused, cancel, log_procedures
+from aftercare.queue import RecordingQueue
 from tests.support.factories import patient_payload, procedure_payload
 from tests.support.statements import counting_statements
 
@@ -36,10 +37,22 @@ def visit(*, patient: dict[str, Any] | None = None, **overrides: Any) -> Procedu
     return ProcedureIn.model_validate(procedure_payload(NOW, patient=patient, **overrides))
 
 
+class InvalidBatch(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+
 def log(container: Container, *requests: ProcedureIn) -> list[Logged]:
+    """A day list: all or none; every problem with its request's index."""
     with transaction(container.sessions) as session:
-        return log_procedures(session, requests=requests, plans=container.plans,
-                              phone_region="US")
+        results = log_procedures(session, requests=requests, plans=container.plans,
+                                 phone_region="US", queue=container.queue, now=NOW,
+                                 all_or_none=True)
+    problems = [Problem((i, *p.field), p.message) for i, one in enumerate(results)
+                if isinstance(one, Refused) for p in one.problems]
+    if problems:
+        raise InvalidBatch(problems)
+    return [one for one in results if isinstance(one, Logged)]
 
 
 def counts(container: Container) -> tuple[int, int]:
@@ -276,21 +289,21 @@ def test_a_batch_takes_the_same_few_statements_whatever_its_size(container: Cont
 
 # --- independent requests logged together (concurrent single POSTs) -------------------------
 
-def test_log_each_refuses_only_the_request_that_broke_a_rule(container: Container) -> None:
+def test_only_the_request_that_broke_a_rule_is_refused(container: Container) -> None:
     requests = [visit(external_id="v-1"),
                 visit(external_id="v-2", procedure_type="laser-hair-removal",
                       patient=patient_payload(phone="not a phone")),
                 visit(external_id="v-3"),
                 visit(external_id="v-1")]  # the same visit again: the first one counts
     with transaction(container.sessions) as session:
-        results = log_each(session, requests=requests, plans=container.plans,
-                           phone_region="US")
+        results = log_procedures(session, requests=requests, plans=container.plans,
+                                 phone_region="US", queue=container.queue, now=NOW)
     first, refused, third, again = results
     assert isinstance(first, Logged) and first.created
     assert isinstance(third, Logged) and third.created
     assert isinstance(again, Logged) and (again.procedure_id, again.created) == (
         first.procedure_id, False)
-    assert isinstance(refused, InvalidBatch)  # its own problems, fields without an index
+    assert isinstance(refused, Refused)  # its own problems, fields without an index
     assert sorted(p.field for p in refused.problems) == [("patient", "phone"),
                                                          ("procedure_type",)]
     assert counts(container)[1] == 2
@@ -309,33 +322,28 @@ def procedures_held(container: Container) -> Iterator[None]:
 
 
 def test_concurrent_single_posts_share_transactions(container: Container) -> None:
-
-    intake = ProcedureIntake(container)
     requests = [visit(external_id=f"c-{i}",
                       patient=patient_payload(first_name=f"P{i}", phone=f"(212) 555-{i:04d}"))
                 for i in range(40)]
     requests[7] = visit(external_id="c-bad", procedure_type="laser-hair-removal")
-    results: dict[int, Logged | InvalidBatch] = {}
 
-    def post(i: int) -> None:
-        results[i] = intake.submit(requests[i]).result(30)
+    async def post_all() -> tuple[list[Logged | Refused], list[str]]:
+        writers = container.async_sessions().kw["bind"].sync_engine
+        with counting_statements(container, engine=writers) as statements:
+            with procedures_held(container):  # the requests queue up behind the first batch
+                posts = [asyncio.ensure_future(container.procedure_writer.submit(r))
+                         for r in requests]
+                await asyncio.sleep(0.5)
+            return list(await asyncio.wait_for(asyncio.gather(*posts), 30)), statements
 
-    with counting_statements(container) as statements:
-        threads = [threading.Thread(target=post, args=(i,)) for i in range(40)]
-        with procedures_held(container):  # the requests queue up behind the first batch
-            for thread in threads:
-                thread.start()
-            time.sleep(0.5)
-        for thread in threads:
-            thread.join(30)
-    assert isinstance(results.pop(7), InvalidBatch)
-    assert all(isinstance(r, Logged) and r.created for r in results.values())
-    assert len({r.procedure_id for r in results.values()}) == 39  # type: ignore[union-attr]
+    results, statements = asyncio.run(post_all())
+    assert isinstance(results.pop(7), Refused)
+    assert all(isinstance(r, Logged) and r.created for r in results)
+    assert len({r.procedure_id for r in results}) == 39  # type: ignore[union-attr]
     assert counts(container)[1] == 39
     # A transaction per request would be 39 x 2 INSERTs (patient, procedure); held behind
-    # the lock they queue up and share a few. (SQLite inserts a row at a time: logbook.py.)
+    # the lock they queue up and share a few. (SQLite inserts a row at a time: store.py.)
     if container.engine.dialect.name == "postgresql":
         assert statements.count("INSERT") <= 2 * 3, statements
     queue = container.queue
-    assert sorted(getattr(queue, "planned", [])) == sorted(
-        r.procedure_id for r in results.values())  # type: ignore[union-attr]
+    assert isinstance(queue, RecordingQueue) and queue.planning >= 1

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from aftercare.auth.tokens import Role, allows, authenticate
-from aftercare.bootstrap import Container
+from aftercare.container import Container
 from aftercare.db.models import ApiToken
 
 
@@ -26,7 +26,8 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 
 def get_session(container: ContainerDep) -> Iterator[Session]:
     """One transaction per request: committed when the route returns without error, rolled
-    back when it raises. A route that enqueues work commits first itself."""
+    back when it raises; work a service left for after the commit (a wake-up for the
+    worker) runs then, before the response goes out."""
     with container.sessions() as session:
         yield session
         session.commit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from aftercare.db.models import Message
 
@@ -63,3 +63,36 @@ def claim_stuck(session: Session, *, older_than: datetime, now: datetime, limit:
     )
     result = session.execute(stmt, execution_options={"synchronize_session": False})
     return sorted(result.scalars().all())
+
+
+def renew_claims(session: Session, ids: list[int], *, claimed_at: datetime, now: datetime
+                 ) -> set[int]:
+    """Re-stamp our claim just before the provider calls, where it is still ours.
+
+    A batch is claimed at once but sent a chunk at a time. If the batch took longer than
+    the sending timeout (a slow provider, pacing), reconciliation may already have taken a
+    row over and handed it to another dispatcher: sending it here too would text the patient
+    twice. Reconciliation only takes rows whose claimed_at is older than the timeout, and
+    re-stamps them; so "claimed_at is still our stamp" means no one took the row over, and
+    the fresh stamp keeps reconciliation away while the chunk is sent (which must take less
+    than the timeout: the Twilio client gives up at 10 s).
+    """
+    if not ids:
+        return set()
+    result = session.execute(
+        update(Message)
+        .where(Message.id.in_(ids), Message.status == "sending",
+               Message.claimed_at == claimed_at)
+        .values(claimed_at=now)
+        .returning(Message.id),
+        execution_options={"synchronize_session": False})
+    return set(result.scalars().all())
+
+
+def load_claimed(session: Session, ids: list[int]) -> list[Message]:
+    """The rows still "sending", with patient and procedure, in one round trip."""
+    return list(session.scalars(
+        select(Message)
+        .where(Message.id.in_(ids), Message.status == "sending")
+        .options(joinedload(Message.patient), joinedload(Message.procedure))
+        .order_by(Message.id)))

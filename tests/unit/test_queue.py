@@ -1,4 +1,4 @@
-"""Coalesced wake-ups (aftercare/wakeups.py): a burst of requests becomes a few sends, every
+"""Coalesced wake-ups (aftercare/queue.py): a burst of requests becomes a few sends, every
 request is followed by a send that started after it, and a send that raises, a window of 0
 or a fork do not lose wake-ups. Windows of 20 ms; bounds on counts are generous."""
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from aftercare.wakeups import Wakeups
+from aftercare.queue import Coalesced
 
 WINDOW = 0.02
 
@@ -72,7 +72,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.002)
 
 
-def burst(wakeups: Wakeups, *, threads: int, seconds: float, task: str = "read"
+def burst(wakeups: Coalesced, *, threads: int, seconds: float, task: str = "read"
           ) -> list[float]:
     """Requests from several threads at once for `seconds`; returns when each was made."""
     start = threading.Barrier(threads)
@@ -99,7 +99,7 @@ def burst(wakeups: Wakeups, *, threads: int, seconds: float, task: str = "read"
 
 def test_a_burst_from_many_threads_becomes_a_few_sends_after_the_last_request() -> None:
     recorder = Recorder()
-    wakeups = Wakeups(recorder, window=WINDOW)
+    wakeups = Coalesced(recorder, window=WINDOW)
     requests = 0
     for windows in (3.5, 4.25, 5):  # bursts apart, each needs a send after its end
         made = burst(wakeups, threads=8, seconds=windows * WINDOW)
@@ -115,7 +115,7 @@ def test_a_burst_from_many_threads_becomes_a_few_sends_after_the_last_request() 
 def test_a_request_during_a_send_gets_a_send_of_its_own() -> None:
     release = threading.Event()
     recorder = Recorder(block_first=release)
-    wakeups = Wakeups(recorder, window=WINDOW)
+    wakeups = Coalesced(recorder, window=WINDOW)
     wakeups.request("read")
     assert recorder.started.wait(5)  # the first send is under way, and blocked
     made = time.monotonic()
@@ -129,7 +129,7 @@ def test_a_request_during_a_send_gets_a_send_of_its_own() -> None:
 
 def test_each_task_is_coalesced_on_its_own() -> None:
     recorder = Recorder()
-    wakeups = Wakeups(recorder, window=WINDOW)
+    wakeups = Coalesced(recorder, window=WINDOW)
     for _ in range(20):
         wakeups.request("plan")
         wakeups.request("read")
@@ -139,7 +139,7 @@ def test_each_task_is_coalesced_on_its_own() -> None:
 
 def test_window_zero_sends_once_per_request_at_once() -> None:
     recorder = Recorder()
-    wakeups = Wakeups(recorder, window=0)
+    wakeups = Coalesced(recorder, window=0)
     for n in range(1, 4):
         wakeups.request("read")
         assert recorder.count("read") == n  # sent before request() returned
@@ -150,8 +150,8 @@ def test_window_zero_sends_once_per_request_at_once() -> None:
 def test_a_send_that_raises_is_logged_and_later_sends_go_out(
         caplog: pytest.LogCaptureFixture) -> None:
     recorder = Recorder(raise_first=2)
-    wakeups = Wakeups(recorder, window=WINDOW)
-    with caplog.at_level(logging.WARNING, logger="aftercare.wakeups"):
+    wakeups = Coalesced(recorder, window=WINDOW)
+    with caplog.at_level(logging.WARNING, logger="aftercare.queue"):
         wakeups.request("read")
         wait_for(lambda: recorder.count() == 1)
         wakeups.request("plan")
@@ -166,7 +166,7 @@ def test_a_send_that_raises_is_logged_and_later_sends_go_out(
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_child_starts_a_sending_thread_of_its_own() -> None:
+def test_a_forked_child_sends_its_own_wake_ups() -> None:
     read_end, write_end = os.pipe()
 
     sent: list[str] = []
@@ -175,7 +175,7 @@ def test_a_forked_child_starts_a_sending_thread_of_its_own() -> None:
         sent.append(task)
         os.write(write_end, task.encode() + b"\n")
 
-    wakeups = Wakeups(send, window=WINDOW)
+    wakeups = Coalesced(send, window=WINDOW)
     wakeups.request("parent")  # the parent's thread is running; the child has none
     pid = os.fork()
     if pid == 0:  # the child: exits, never returns to pytest

@@ -1,0 +1,100 @@
+"""What a process runs on: settings and the adapters built from them (see bootstrap.py).
+
+The edges (HTTP routes, Celery tasks, CLI commands) take what they need from here and pass
+it on; services are handed what they use, never the container.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+
+from aftercare.auth.tokens import TokenCache
+from aftercare.careplans.schema import CarePlan, QuietHours
+from aftercare.channels.base import SendChannel
+from aftercare.db.batch_writer import BatchWriter
+from aftercare.db.session import make_async_session_factory
+from aftercare.dispatch.policy import DispatchPolicy
+from aftercare.dispatch.ratelimit import SendLimiter
+from aftercare.planning import ClinicContext, PlanningPolicy
+from aftercare.queue import TaskQueue
+from aftercare.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def quiet_hours(settings: Settings) -> QuietHours:
+    return QuietHours(start=settings.quiet_hours_start, end=settings.quiet_hours_end)
+
+
+def planning_policy(settings: Settings) -> PlanningPolicy:
+    return PlanningPolicy(
+        clinic=ClinicContext(name=settings.clinic_name, phone=settings.clinic_phone,
+                             emergency_number=settings.emergency_number),
+        quiet_hours=quiet_hours(settings),
+        grace=timedelta(minutes=settings.late_grace_minutes))
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    plans: dict[str, CarePlan]
+    channels: dict[str, SendChannel]
+    queue: TaskQueue
+    limiter: SendLimiter
+    clock: Callable[[], datetime] = utc_now
+    # The API's busiest requests, written many to a transaction (db/batch_writer.py); set
+    # by bootstrap.build.
+    reply_writer: BatchWriter[Any, Any] = field(init=False)
+    status_writer: BatchWriter[Any, Any] = field(init=False)
+    procedure_writer: BatchWriter[Any, Any] = field(init=False)
+
+    @functools.cached_property
+    def _async_sessions(self) -> weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, async_sessionmaker[AsyncSession]]:
+        return weakref.WeakKeyDictionary()
+
+    def async_sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for code on the running event loop. An API process has one loop; a test
+        may run several, and asyncio connections cannot move between loops."""
+        loop = asyncio.get_running_loop()
+        found = self._async_sessions.get(loop)
+        if found is None:
+            found = self._async_sessions[loop] = make_async_session_factory(self.engine)
+        return found
+
+    @functools.cached_property
+    def token_cache(self) -> TokenCache:
+        """API tokens checked recently by this process (auth/tokens.py)."""
+        return TokenCache(ttl=self.settings.token_cache_seconds)
+
+    @property
+    def planning_policy(self) -> PlanningPolicy:
+        return planning_policy(self.settings)
+
+    @property
+    def dispatch_policy(self) -> DispatchPolicy:
+        s = self.settings
+        return DispatchPolicy(
+            batch_size=s.dispatch_batch_size, max_attempts=s.max_send_attempts,
+            retry_base_seconds=s.retry_base_seconds, retry_max_seconds=s.retry_max_seconds,
+            sending_timeout_seconds=s.sending_timeout_seconds,
+            send_concurrency=s.dispatch_send_concurrency,
+            linger_seconds=s.dispatch_interval_seconds,
+            quiet_hours=quiet_hours(s),
+            plan_quiet_hours={key: plan.quiet_hours for key, plan in self.plans.items()
+                              if plan.quiet_hours is not None},
+        )
