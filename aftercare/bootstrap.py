@@ -113,8 +113,8 @@ def create_app(container: Container) -> FastAPI:
     from aftercare.http.errors import install_errors
     from aftercare.http.middleware import BodySizeLimit
     from aftercare.observability.http import RequestContext
-    from aftercare.observability.routes import router as metrics_router
     from aftercare.ops.health import router as health_router
+    from aftercare.ops.metrics import router as metrics_router
     from aftercare.procedures.api import router as procedures_router
     from aftercare.replies.webhooks import router as webhooks_router
     from aftercare.review.api import router as review_router

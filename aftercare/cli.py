@@ -11,14 +11,18 @@ import time
 import click
 
 from aftercare.auth.cli import users
-from aftercare.careplans.cli import schedules
+from aftercare.planning.cli import schedules
 from aftercare.procedures.cli import procedures
 from aftercare.settings import Settings
 
 
 @click.group(help="Aftercare reminders for vein clinics.")
-def main() -> None:
-    pass
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    from aftercare.bootstrap import for_command
+    from aftercare.container import CommandContext
+
+    ctx.obj = CommandContext(build=for_command)
 
 
 main.add_command(schedules)

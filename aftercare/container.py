@@ -11,7 +11,7 @@ import functools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -25,25 +25,13 @@ from aftercare.db.batch_writer import BatchWriter
 from aftercare.db.session import make_async_session_factory
 from aftercare.dispatch.policy import DispatchPolicy
 from aftercare.dispatch.ratelimit import SendLimiter
-from aftercare.planning import ClinicContext, PlanningPolicy
+from aftercare.planning import PlanningPolicy
 from aftercare.queue import TaskQueue
 from aftercare.settings import Settings
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def quiet_hours(settings: Settings) -> QuietHours:
-    return QuietHours(start=settings.quiet_hours_start, end=settings.quiet_hours_end)
-
-
-def planning_policy(settings: Settings) -> PlanningPolicy:
-    return PlanningPolicy(
-        clinic=ClinicContext(name=settings.clinic_name, phone=settings.clinic_phone,
-                             emergency_number=settings.emergency_number),
-        quiet_hours=quiet_hours(settings),
-        grace=timedelta(minutes=settings.late_grace_minutes))
 
 
 @dataclass
@@ -83,7 +71,7 @@ class Container:
 
     @property
     def planning_policy(self) -> PlanningPolicy:
-        return planning_policy(self.settings)
+        return PlanningPolicy.from_settings(self.settings)
 
     @property
     def dispatch_policy(self) -> DispatchPolicy:
@@ -94,7 +82,19 @@ class Container:
             sending_timeout_seconds=s.sending_timeout_seconds,
             send_concurrency=s.dispatch_send_concurrency,
             linger_seconds=s.dispatch_interval_seconds,
-            quiet_hours=quiet_hours(s),
+            quiet_hours=QuietHours(start=s.quiet_hours_start, end=s.quiet_hours_end),
             plan_quiet_hours={key: plan.quiet_hours for key, plan in self.plans.items()
                               if plan.quiet_hours is not None},
         )
+
+
+@dataclass
+class CommandContext:
+    """What `aftercare` hands each command (click's `ctx.obj`): a container, built only by
+    the commands that need one, with wake-ups sent at once (bootstrap.for_command)."""
+
+    build: Callable[[], Container]
+
+    @functools.cached_property
+    def container(self) -> Container:
+        return self.build()

@@ -2,7 +2,7 @@
 in parallel, and record what they answered.
 
 Each claimed row is already committed as "sending" before the provider is called. Just
-before the call the outbox rules are asked again (`outbox/rules.py`): a procedure cancelled,
+before the call the contact rules are asked again (`contact_rules.py`): a procedure cancelled,
 a patient who opted out or withdrew consent, or a clock now in the patient's quiet hours
 (a worker back from an outage at night) means the row is cancelled or waits, not sent.
 """
@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.channels.base import ChannelError, Outgoing, SendChannel, Sent
+from aftercare.contact_rules import Decision, Go, Recipient, Skip, may_send
 from aftercare.db.models import Message
 from aftercare.db.session import transaction
 from aftercare.dispatch.failures import record_failure
@@ -26,7 +27,6 @@ from aftercare.dispatch.ratelimit import NoLimit, SendLimiter
 from aftercare.observability.metrics import observe_send
 from aftercare.outbox.claim import load_claimed, renew_claims
 from aftercare.outbox.record import finish, record_sent
-from aftercare.outbox.rules import Decision, Go, Recipient, Skip, may_send
 
 log = logging.getLogger(__name__)
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
 
-from aftercare.bootstrap import for_command
 from aftercare.db.session import transaction
 from aftercare.errors import NotFound
 from aftercare.procedures import service
 from aftercare.procedures.queries import describe, get_procedure
 from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import Refused
+
+if TYPE_CHECKING:
+    from aftercare.container import CommandContext
 
 
 @click.group("procedures", help="Log, show and cancel procedures.")
@@ -36,8 +39,9 @@ def procedures() -> None:
 @click.option("--clinician", default=None)
 @click.option("--external-id", default=None)
 @click.option("--patient-id", "patient_external_id", default=None, help="e.g. an MRN")
-def log(first_name: str, phone: str, email: str | None, timezone: str, language: str,
-        sms_consent: bool | None, email_consent: bool | None, procedure_type: str,
+@click.pass_obj
+def log(obj: CommandContext, first_name: str, phone: str, email: str | None, timezone: str,
+        language: str, sms_consent: bool | None, email_consent: bool | None, procedure_type: str,
         performed_at: str, side: str | None, clinician: str | None, external_id: str | None,
         patient_external_id: str | None) -> None:
     if sms_consent is None or email_consent is None:
@@ -54,7 +58,7 @@ def log(first_name: str, phone: str, email: str | None, timezone: str, language:
         for error in exc.errors():
             click.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
         sys.exit(2)
-    c = for_command()
+    c = obj.container
     with transaction(c.sessions) as session:
         [logged] = service.log_procedures(
             session, requests=[request], plans=c.plans, queue=c.queue, now=c.clock(),
@@ -68,8 +72,9 @@ def log(first_name: str, phone: str, email: str | None, timezone: str, language:
 
 @procedures.command("show", help="Print a procedure and its messages as JSON.")
 @click.argument("procedure_id", type=int)
-def show(procedure_id: int) -> None:
-    c = for_command()
+@click.pass_obj
+def show(obj: CommandContext, procedure_id: int) -> None:
+    c = obj.container
     try:
         with transaction(c.sessions) as session:
             out = describe(get_procedure(session, procedure_id))
@@ -81,8 +86,9 @@ def show(procedure_id: int) -> None:
 @procedures.command("cancel", help="Cancel a procedure's unsent messages.")
 @click.argument("procedure_id", type=int)
 @click.option("--reason", default="cancelled by staff")
-def cancel(procedure_id: int, reason: str) -> None:
-    c = for_command()
+@click.pass_obj
+def cancel(obj: CommandContext, procedure_id: int, reason: str) -> None:
+    c = obj.container
     try:
         with transaction(c.sessions) as session:
             service.cancel(session, procedure_id=procedure_id, reason=reason)

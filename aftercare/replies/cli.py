@@ -17,9 +17,6 @@ from aftercare.replies.reading import read_reply
 from aftercare.replies.reading.evaluation import meets_targets, parse_cases, score
 from aftercare.replies.reading.negex import REFERENCES, evaluate, parse_rows
 
-DEFAULT_NEGEX = (Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "negex"
-                 / "rsAnnotations-1-120-random.txt")
-
 replies = click.Group(
     "replies",
     help="Read patient replies: classify text, score labelled sets, run the negation benchmark.",
@@ -77,13 +74,11 @@ def eval_cmd(path: Path, as_json: bool, show_errors: bool) -> None:
 
 
 @replies.command("negex")
-@click.argument("path", required=False,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--show-errors", is_flag=True, help="List the rows the reader gets wrong.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-def negex_cmd(path: Path | None, show_errors: bool, as_json: bool) -> None:
-    """Negation benchmark on the NegEx annotations (default: ../shared/eval/negex/...)."""
-    path = path or DEFAULT_NEGEX
+def negex_cmd(path: Path, show_errors: bool, as_json: bool) -> None:
+    """Negation benchmark on a NegEx annotation file (the NegEx test set's format)."""
     if not path.exists():
         raise click.ClickException(f"no such file: {path}")
     with path.open(encoding="utf-8") as fh:

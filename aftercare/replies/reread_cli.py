@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from sqlalchemy import select
 
@@ -9,16 +11,19 @@ from aftercare.db.models import Reply
 from aftercare.db.session import transaction
 from aftercare.replies.reading import READER_VERSION
 
+if TYPE_CHECKING:
+    from aftercare.container import CommandContext
+
 
 @click.command("reread", help="Re-read stored replies with the current reader; old readings "
                               "are kept in their history.")
 @click.option("--all", "everything", is_flag=True,
               help="also replies already read by this reader version")
-def reread(everything: bool) -> None:
-    from aftercare.bootstrap import for_command
+@click.pass_obj
+def reread(obj: CommandContext, everything: bool) -> None:
     from aftercare.replies.processing import reread as reread_one
 
-    container = for_command()
+    container = obj.container
     with container.sessions() as session:
         query = select(Reply.id).where(Reply.keyword.is_(None)).order_by(Reply.id)
         if not everything:

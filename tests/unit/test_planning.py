@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aftercare.careplans.schema import CarePlan, QuietHours
-from aftercare.outbox.rules import after_quiet_hours
+from aftercare.contact_rules import after_quiet_hours
 from aftercare.planning import (
     ClinicContext,
     PatientContext,

@@ -10,8 +10,7 @@ import click
 
 from aftercare.careplans.loader import check_plans, load_plans
 from aftercare.careplans.render import realistic_values
-from aftercare.container import planning_policy
-from aftercare.planning import PatientContext, plan_messages
+from aftercare.planning import PatientContext, PlanningPolicy, plan_messages
 from aftercare.settings import Settings
 
 
@@ -62,7 +61,7 @@ def preview(plan_key: str, performed_at: str, zone: str, language: str, now_text
         patient=PatientContext(first_name="Alex", timezone=zone,
                                language=language,  # type: ignore[arg-type]
                                sms_consent=True, email_consent=True),
-        policy=planning_policy(settings),
+        policy=PlanningPolicy.from_settings(settings),
         now=_aware(now_text, "--now") if now_text else performed,
     )
     if as_json:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from aftercare.careplans.render import format_follow_up_date, render
 from aftercare.careplans.schema import CarePlan, Channel, Language, QuietHours, Step
 from aftercare.careplans.sms_rules import to_gsm7
-from aftercare.outbox.rules import Recipient, Skip, after_quiet_hours, may_send
+from aftercare.contact_rules import Recipient, Skip, after_quiet_hours, may_send
+
+if TYPE_CHECKING:
+    from aftercare.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,14 @@ class PlanningPolicy:
     clinic: ClinicContext
     quiet_hours: QuietHours
     grace: timedelta = timedelta(hours=1)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlanningPolicy:
+        return cls(clinic=ClinicContext(name=settings.clinic_name, phone=settings.clinic_phone,
+                                        emergency_number=settings.emergency_number),
+                   quiet_hours=QuietHours(start=settings.quiet_hours_start,
+                                          end=settings.quiet_hours_end),
+                   grace=timedelta(minutes=settings.late_grace_minutes))
 
 
 @dataclass(frozen=True)
