@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 
-from aftercare.bootstrap import celery_app
 from aftercare.settings import Settings
 from bench.naive import transport_options
 
@@ -24,6 +23,10 @@ def main() -> None:
     parser.add_argument("--concurrency", default="2")
     parser.add_argument("--loglevel", default="INFO")
     args = parser.parse_args()
+    try:
+        from aftercare.bootstrap import celery_app
+    except ImportError:  # `--before` a commit that configured the app in aftercare.worker
+        from aftercare.worker import configure as celery_app  # type: ignore[attr-defined,no-redef]
     app = celery_app(Settings())
     app.conf.broker_transport_options = {
         **(app.conf.broker_transport_options or {}),

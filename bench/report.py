@@ -78,8 +78,31 @@ def machine() -> dict[str, Any]:
             "load_average_at_start": os.getloadavg()}
 
 
-def write(results: Results, *, started: datetime, settings: dict[str, Any], complete: bool
-          ) -> Path:
+def side_by_side(before: Results, after: Results) -> str:
+    """Each figure of the `--before` checkout beside this checkout's, and their ratio."""
+    old = {(f.bench, f.metric): f for f in before.figures}
+    rows = [("bench", "metric", "before", "after", "after/before", "goal", "ok")]
+    for f in after.figures:
+        b = old.get((f.bench, f.metric))
+        ratio = ""
+        if b is not None and isinstance(b.value, int | float) and isinstance(f.value, int | float) \
+                and b.value:
+            ratio = f"{f.value / b.value:.2f}"
+        ok = {True: "yes", False: "NO", None: ""}[f.ok]
+        rows.append((f.bench, f.metric, "-" if b is None else f"{_fmt(b.value)} {b.unit}".strip(),
+                     f"{_fmt(f.value)} {f.unit}".strip(), ratio, f.goal, ok))
+    for side, results in (("before", before), ("after", after)):
+        for bench, error in results.errors.items():
+            rows.append((bench, f"FAILED ({side})", error[:60], "", "", "", "NO"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def write(results: Results, *, started: datetime, settings: dict[str, Any], complete: bool,
+          before: Results | None = None) -> Path:
     """A timestamped file always; latest.json (full) or latest-quick.json only for a run of
     every benchmark, so `--only` never replaces the figures BENCHMARKS.md quotes."""
     RESULTS.mkdir(exist_ok=True)
@@ -89,8 +112,13 @@ def write(results: Results, *, started: datetime, settings: dict[str, Any], comp
         "figures": [asdict(f) for f in results.figures], "details": results.details,
         "errors": results.errors,
     }
+    if before is not None:
+        payload["before"] = {"figures": [asdict(f) for f in before.figures],
+                             "details": before.details, "errors": before.errors}
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     only = "" if complete else "-" + "-".join(settings.get("benches", []))
+    if before is not None:
+        only = "-compare" + only
     path = RESULTS / f"{stamp}-{results.mode}{only}.json"
     text = json.dumps(payload, indent=2, default=str)
     path.write_text(text)

@@ -29,12 +29,10 @@ MESSAGES = 200
 
 
 def run(stack: Stack, results: Results) -> None:
-    from aftercare.procedures.batch import plan_logged_procedures
-    from aftercare.procedures.outbox import plan_procedure
-
-    from aftercare.dispatch.send import dispatch_due
+    from aftercare.dispatch.loop import dispatch_due
+    from aftercare.outbox.planned import plan_pending, replan
     from aftercare.procedures.schemas import ProcedureIn
-    from aftercare.procedures.service import log_procedure
+    from aftercare.procedures.service import Logged, log_procedures
     from aftercare.procedures.sweep import BATCH_SIZE
 
     settings = Settings(_env_file=None, database_url=stack.db_url,  # type: ignore[call-arg]
@@ -60,20 +58,22 @@ def run(stack: Stack, results: Results) -> None:
     def log_all(some: list[ProcedureIn]) -> None:
         for request in some:
             with transaction(c.sessions) as session:
-                procedure, _ = log_procedure(session, request=request, plans=c.plans,
-                                             phone_region="US")
-                ids.append(procedure.id)
+                [logged] = log_procedures(session, requests=[request], plans=c.plans,
+                                          phone_region="US", queue=c.queue,
+                                          now=datetime.now(UTC))
+                assert isinstance(logged, Logged)
+                ids.append(logged.procedure_id)
 
     def plan_all() -> None:
-        for procedure_id in ids:
+        for procedure_id in ids:  # one at a time, as a reschedule re-plans
             with transaction(c.sessions) as session:
-                plan_procedure(session, procedure_id=procedure_id, plans=c.plans,
-                               policy=c.planning_policy, now=datetime.now(UTC))
+                replan(session, procedure_ids=[procedure_id], plans=c.plans,
+                       policy=c.planning_policy, now=datetime.now(UTC))
 
     def plan_batch() -> None:
         with transaction(c.sessions) as session:
-            done = plan_logged_procedures(session, plans=c.plans, policy=c.planning_policy,
-                                          now=datetime.now(UTC), limit=BATCH_SIZE)
+            done = plan_pending(session, plans=c.plans, policy=c.planning_policy,
+                                now=datetime.now(UTC), limit=BATCH_SIZE)
         assert done == BATCH_SIZE, done
 
     logged = measure(lambda: log_all(requests[:PROCEDURES]))
@@ -103,7 +103,7 @@ def run(stack: Stack, results: Results) -> None:
                 note=f"{rows / PROCEDURES:.1f} outbox rows per procedure, one INSERT each")
     results.add("roundtrips", "SQL statements per procedure planned in a batch",
                 per["plan_batch"]["statements"],
-                note=f"plan_logged_procedures over {BATCH_SIZE} procedures, one transaction")
+                note=f"plan_pending over {BATCH_SIZE} procedures, one transaction")
     results.add("roundtrips", "SQL statements / commits per message sent",
                 f"{per['dispatch']['statements']:.1f} / {per['dispatch']['commits']:.1f}",
                 note=f"dispatch_due over {MESSAGES} due SMS, fake channel")

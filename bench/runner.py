@@ -14,10 +14,11 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bench import dispatch, memory, plan, review, roundtrips, webhooks
 from bench.progress import say
-from bench.report import Results, table, write
+from bench.report import Results, side_by_side, table, write
 from bench.stack import Stack
 
 
@@ -54,6 +55,8 @@ QUICK = Sizes(procedures=500, plan_clients=16, plan_timeout=30.0, burst=10_000,
               replies=100_000, review_requests=50)
 
 BENCHES = ("roundtrips", "plan", "dispatch", "webhooks", "memory", "review")
+# Measured in this process with this checkout's own functions: not run for `--before`.
+IN_PROCESS = ("roundtrips",)
 
 
 def _run(name: str, stack: Stack, results: Results, s: Sizes, profile: bool) -> None:
@@ -89,10 +92,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pool", default="threads", choices=("threads", "prefork", "solo"))
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument("--before", metavar="CHECKOUT", type=Path,
+                        help="also run each benchmark against the service of another checkout "
+                             "(its .venv, e.g. a git worktree of the previous commit), side by "
+                             "side in this run: before, then this checkout")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     names = [n for n in BENCHES if not args.only or n in args.only]
     results = Results(mode="quick" if args.quick else "full")
+    before = Results(mode=results.mode) if args.before else None
+    before_python = str(args.before / ".venv" / "bin" / "python") if args.before else None
     started, clock = datetime.now(UTC), time.monotonic()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stack = Stack(redis_db=args.redis_db, pool=args.pool, concurrency=args.concurrency)
@@ -101,18 +110,25 @@ def main(argv: list[str] | None = None) -> None:
         say(f"scratch database {stack.db_name}, Redis {stack.redis_url}, queue {stack.queue}")
         stack.open()
         for name in names:
-            say(f"== {name} ==")
-            try:
-                _run(name, stack, results, sizes, args.profile)
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:
-                failed = True
-                results.errors[name] = f"{type(exc).__name__}: {exc}"
-                say(f"{name} failed:\n{traceback.format_exc()}")
-            finally:
-                stack.processes.stop_all()  # nothing carries over into the next benchmark
-                stack.reset()
+            # Interleaved, so both sides of a comparison meet the same machine weather.
+            runs = [(before, before_python), (results, sys.executable)] if before else \
+                [(results, sys.executable)]
+            for into, python in runs:
+                if into is None or python is None or (into is before and name in IN_PROCESS):
+                    continue
+                say(f"== {name}{' (before)' if into is before else ''} ==")
+                stack.python = python
+                try:
+                    _run(name, stack, into, sizes, args.profile)
+                except KeyboardInterrupt:
+                    raise
+                except Exception as exc:
+                    failed = True
+                    into.errors[name] = f"{type(exc).__name__}: {exc}"
+                    say(f"{name} failed:\n{traceback.format_exc()}")
+                finally:
+                    stack.processes.stop_all()  # nothing carries over into the next one
+                    stack.reset()
     except KeyboardInterrupt:
         failed = True
         say("interrupted: stopping every process")
@@ -120,9 +136,10 @@ def main(argv: list[str] | None = None) -> None:
         stack.close(keep_logs=args.keep_logs or failed)
     settings = {"sizes": asdict(sizes), "pool": args.pool, "concurrency": args.concurrency,
                 "benches": names, "profile": args.profile,
-                "seconds": round(time.monotonic() - clock, 1)}
-    path = write(results, started=started, settings=settings,
-                 complete=names == list(BENCHES) and not failed)
-    print(table(results))
+                "seconds": round(time.monotonic() - clock, 1),
+                "before": str(args.before) if args.before else None}
+    path = write(results, started=started, settings=settings, before=before,
+                 complete=names == list(BENCHES) and not failed and before is None)
+    print(table(results) if before is None else side_by_side(before, results))
     print(f"\n{results.mode} run in {settings['seconds']:.0f}s; figures in {path}")
     sys.exit(1 if failed else 0)

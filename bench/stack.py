@@ -162,6 +162,9 @@ class Stack:
         self.redis_url = f"{REDIS_SERVER}/{redis_db}"
         self.queue = f"aftercare-bench-{self.tag}"
         self.pool, self.concurrency = pool, concurrency
+        # The interpreter that runs the service's processes: this checkout's, or with
+        # `--before`, another checkout's venv (its own code, the same benchmark).
+        self.python = sys.executable
         self.standin_url: str | None = None
         self._admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
         self.engine: Engine | None = None
@@ -240,7 +243,7 @@ class Stack:
         """`python -m aftercare api` with `workers` uvicorn processes (one per core in
         production)."""
         port = free_port()
-        proc = self.processes.start("api", [sys.executable, "-m", "aftercare", "api",
+        proc = self.processes.start("api", [self.python, "-m", "aftercare", "api",
                                             "--host", "127.0.0.1", "--port", str(port),
                                             "--workers", str(workers)],
                                     self.env())
@@ -254,9 +257,9 @@ class Stack:
         bench.ourworker, which only lowers the broker's visibility timeout."""
         args = [f"--pool={self.pool}", f"--concurrency={self.concurrency}", "--loglevel=INFO"]
         if visibility_timeout is None:
-            argv = [sys.executable, "-m", "aftercare", "worker", *args]
+            argv = [self.python, "-m", "aftercare", "worker", *args]
         else:
-            argv = [sys.executable, "-m", "bench.ourworker",
+            argv = [self.python, "-m", "bench.ourworker",
                     f"--visibility-timeout={visibility_timeout}", *args]
         proc = self.processes.start("worker", argv, self.env(**env))
         wait_until(lambda: " ready." in proc.log.read_text(errors="replace"), timeout=60,
@@ -264,7 +267,7 @@ class Stack:
         return proc
 
     def start_beat(self) -> Proc:
-        proc = self.processes.start("beat", [sys.executable, "-m", "aftercare", "beat",
+        proc = self.processes.start("beat", [self.python, "-m", "aftercare", "beat",
                                              "--loglevel=INFO"], self.env())
         wait_until(lambda: "beat: Starting" in proc.log.read_text(errors="replace"), timeout=30,
                    what="beat", proc=proc)
