@@ -10,10 +10,11 @@ TWILIO_SPEC_SHA256 := 475b69553e34e797af05d34679cdad3bc3b8b4b8b92e6ac044fa6ebc25
 
 .PHONY: run test install tools twilio-spec lint unit integration e2e clean bench
 
-$(BIN)/aftercare: pyproject.toml
+# Versions pinned in constraints.txt (`pip freeze --exclude-editable` of a full dev+bench venv).
+$(BIN)/aftercare: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
 install: $(BIN)/aftercare
@@ -55,8 +56,8 @@ unit: install
 	$(BIN)/pytest -q tests/unit
 
 # Benchmarks (BENCHMARKS.md). `make bench` = full run (under 15 min); BENCH_ARGS=--quick ~3 min.
-$(BIN)/py-spy: pyproject.toml | $(BIN)/aftercare
-	$(BIN)/pip install -q -e '.[dev,bench]'
+$(BIN)/py-spy: pyproject.toml constraints.txt | $(BIN)/aftercare
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
 	touch $@
 
 bench: install $(BIN)/py-spy
