@@ -1,8 +1,9 @@
 """negspacy on the NegEx benchmark, for comparison with `aftercare replies negex`.
 
-Not a project dependency (spaCy is large): run it from a separate environment,
-    python -m venv /tmp/ns && /tmp/ns/bin/pip install negspacy spacy
-    /tmp/ns/bin/python bench/negex_negspacy.py [PATH]
+Not a project dependency (spaCy is large): run it from a separate, scratch environment,
+    ns=$(mktemp -d) && python -m venv "$ns" && "$ns/bin/pip" install negspacy spacy
+    "$ns/bin/python" bench/negex_negspacy.py [PATH]
+PATH defaults to the NegEx annotations in ../shared/eval/negex, beside the repository.
 No trained spaCy pipeline can be downloaded here, so it uses spacy.blank("en") with the
 condition set as the one entity (the file gives the target span) and negspacy's default
 `en_clinical` termset; negspacy has no "possible" output, so negated = `span._.negex`.

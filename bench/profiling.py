@@ -2,16 +2,18 @@
 
 Sampling from outside (no code change in the service, ~1-3% of a core at 100 Hz). The raw
 collapsed stacks are kept under bench/results/profiles/ (open them with speedscope or
-flamegraph.pl); the summary ranks our own functions by inclusive time and the leaf
-(self) time by library area.
+flamegraph.pl), with absolute paths made relative to the repository or site-packages; the
+summary ranks our own functions by inclusive time and the leaf (self) time by library area.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +59,7 @@ class Profile:
                 self.proc.wait()
         if not self.path.exists():
             return {"error": "py-spy wrote no samples"}
+        relativise(self.path)
         return summarise(self.path)
 
 
@@ -73,6 +76,26 @@ def start(name: str, pid: int) -> Profile:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     return Profile(name, path, proc)
+
+
+def _local_prefixes() -> list[bytes]:
+    """This machine's folders as py-spy writes them (command lines, frames outside sys.path):
+    site-packages and the standard library, then the repository, longest first."""
+    folders = {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib", "platstdlib")}
+    folders.add(str(RESULTS.parent.parent))
+    folders |= {os.path.realpath(folder) for folder in folders}
+    return sorted((os.fsencode(folder.rstrip("/") + "/") for folder in folders),
+                  key=len, reverse=True)
+
+
+def relativise(path: Path) -> None:
+    """Rewrite the raw stacks with paths relative to the repository or site-packages
+    (`.venv/bin/python -m aftercare worker`, `celery/app/task.py`), so that the files kept
+    under bench/results name no folder of the machine they were recorded on."""
+    data = path.read_bytes()
+    for prefix in _local_prefixes():
+        data = data.replace(prefix, b"")
+    path.write_bytes(data)
 
 
 def _frame(raw: str) -> tuple[str, str]:

@@ -1,7 +1,9 @@
 """Run Prism, a mock of Twilio's API built from Twilio's own OpenAPI spec, for a test session.
 
-CI installs Prism with `make tools` (npm, into <repo>/.tools/prism); developer machines may
-have it at /work/tools/prism. The spec lives in shared/ beside the repository.
+`make tools` installs both with npm: Prism into .tools/prism, and the spec (twilio-oai's
+twilio_api_v2010.json, shipped in the pinned @twilio-alpha/mcp package and checked against
+its SHA-256 in the Makefile) into .tools/twilio-spec. AFTERCARE_TWILIO_SPEC points at
+another copy of the spec.
 """
 
 from __future__ import annotations
@@ -27,26 +29,24 @@ from twilio.http.response import Response
 from aftercare.channels.twilio_http import TwilioHttp
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PRISM_CANDIDATES = (
-    REPO_ROOT / ".tools/prism/node_modules/.bin/prism",
-    Path("/work/tools/prism/node_modules/.bin/prism"),
-)
+PRISM = REPO_ROOT / ".tools/prism/node_modules/.bin/prism"
+TWILIO_SPEC = (REPO_ROOT / ".tools/twilio-spec/node_modules/@twilio-alpha/mcp"
+               / "twilio-oai/spec/json/twilio_api_v2010.json")
 START_TIMEOUT_SECONDS = 30.0
 
 
 def prism_binary() -> Path:
-    for candidate in PRISM_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    looked = ", ".join(str(c) for c in PRISM_CANDIDATES)
-    raise RuntimeError(f"Prism is not installed (looked in {looked}): run `make tools`")
+    if not PRISM.is_file():
+        raise RuntimeError(f"Prism is not installed at {PRISM}: run `make tools`")
+    return PRISM
 
 
 def twilio_spec() -> Path:
     override = os.environ.get("AFTERCARE_TWILIO_SPEC")
-    spec = Path(override) if override else REPO_ROOT.parent / "shared/twilio/twilio_api_v2010.json"
+    spec = Path(override) if override else TWILIO_SPEC
     if not spec.is_file():
-        raise RuntimeError(f"Twilio OpenAPI spec not found at {spec} (set AFTERCARE_TWILIO_SPEC)")
+        fix = "check AFTERCARE_TWILIO_SPEC" if override else "run `make tools`"
+        raise RuntimeError(f"Twilio OpenAPI spec not found at {spec}: {fix}")
     return spec
 
 

@@ -86,7 +86,7 @@ def test_shipped_plan_content(key: str) -> None:
     assert plan.step("day14_check_in") is not None
     assert any("{follow_up_date}" in s.text.en and "{clinic_phone}" in s.text.en
                for s in plan.steps if s.kind == "follow_up")
-    # Only foam gets the early headache / vision / chest check (GUIDANCE.md §4).
+    # Only foam gets the early headache / vision / chest check (NICE IPG440 warnings).
     assert (plan.step("check_4h") is not None) == (key == "ultrasound-guided-foam-sclerotherapy")
 
 

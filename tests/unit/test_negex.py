@@ -1,15 +1,13 @@
-"""The negation-scope logic on the NegEx clinical benchmark (shared/eval/negex)."""
+"""The negation-scope logic on the NegEx clinical benchmark (../shared/eval/negex)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from aftercare.replies.reading.negex import evaluate, is_negated, parse_rows
+from tests.support.evalsets import eval_set, needs_eval_set
 
-NEGEX = (Path(__file__).resolve().parents[3] / "shared" / "eval" / "negex"
-         / "rsAnnotations-1-120-random.txt")
+NEGEX = eval_set("negex/rsAnnotations-1-120-random.txt")
 
 
 @pytest.mark.parametrize(("condition", "sentence", "negated"), [
@@ -34,9 +32,8 @@ def test_is_negated(condition: str, sentence: str, negated: bool) -> None:
     assert is_negated(condition, sentence) is negated
 
 
+@needs_eval_set(NEGEX)
 def test_benchmark_f1_floor() -> None:
-    if not NEGEX.exists():
-        pytest.skip(f"{NEGEX} not present")
     with NEGEX.open(encoding="utf-8") as fh:
         rows = parse_rows(fh)
     assert len(rows) == 2376

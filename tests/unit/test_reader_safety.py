@@ -18,8 +18,11 @@ import pytest
 from aftercare.replies.reading import read_reply
 from aftercare.replies.reading.spelling import spanish_diminutive
 from aftercare.replies.reading.vocabulary import is_known, make_corrector
+from tests.support.evalsets import eval_set, needs_eval_set
 
 REPO = Path(__file__).resolve().parents[2]
+DEV = eval_set("replies-dev.jsonl")
+OWN = sorted((REPO / "tests" / "data").glob("replies-*.jsonl"))
 
 # (text, code expected present or None for a signal-only red flag such as fainting)
 CAUGHT = [
@@ -176,21 +179,22 @@ def test_real_words_are_not_repaired_into_red_flag_words() -> None:
         assert fix(typo) == word or is_known(typo), typo
 
 
-def _cases() -> list[dict[str, object]]:
+def _cases(paths: list[Path]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    paths = [REPO.parent / "shared" / "eval" / "replies-dev.jsonl",
-             *sorted((REPO / "tests" / "data").glob("replies-*.jsonl"))]
     for path in paths:
-        if path.exists():
-            with path.open(encoding="utf-8") as fh:
-                out.extend(json.loads(line) for line in fh if line.strip())
+        with path.open(encoding="utf-8") as fh:
+            out.extend(json.loads(line) for line in fh if line.strip())
     return out
 
 
-def test_urgency_survives_chatter_around_the_message() -> None:
+@pytest.mark.parametrize("paths", [
+    pytest.param([DEV], id="dev", marks=needs_eval_set(DEV)),
+    pytest.param(OWN, id="tests-data"),
+])
+def test_urgency_survives_chatter_around_the_message(paths: list[Path]) -> None:
     """A greeting, thanks or an emoji around a reply never changes whether it is urgent."""
     flips = []
-    for case in _cases():
+    for case in _cases(paths):
         if case["intent"] in ("opt_out", "opt_in", "help"):
             continue
         text = str(case["text"])

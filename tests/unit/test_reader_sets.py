@@ -1,4 +1,4 @@
-"""The reader against labelled sets: the shared dev set and our own extra cases.
+"""The reader against labelled sets: the dev set in ../shared/eval and our own extra cases.
 
 These guard regressions. The dev set is not the judge (a held-out set with other texts is),
 so the extra set holds varied phrasings written for every family the reader must handle.
@@ -15,18 +15,20 @@ from pathlib import Path
 import pytest
 
 from aftercare.replies.reading.evaluation import meets_targets, parse_cases, score
+from tests.support.evalsets import eval_set, needs_eval_set
 
 REPO = Path(__file__).resolve().parents[2]
-DEV = REPO.parent / "shared" / "eval" / "replies-dev.jsonl"
+DEV = eval_set("replies-dev.jsonl")
 EXTRA = REPO / "tests" / "data" / "replies-extra.jsonl"
 BLIND = [REPO / "tests" / "data" / f"replies-blind-{n}.jsonl" for n in (1, 2, 3, 4)]
 
 
-@pytest.mark.parametrize("path", [DEV, EXTRA, *BLIND],
-                         ids=["dev", "extra", "blind-1", "blind-2", "blind-3", "blind-4"])
+@pytest.mark.parametrize("path", [
+    pytest.param(DEV, id="dev", marks=needs_eval_set(DEV)),
+    pytest.param(EXTRA, id="extra"),
+    *(pytest.param(path, id=f"blind-{n}") for n, path in enumerate(BLIND, start=1)),
+])
 def test_labelled_set_meets_targets(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"{path} not present")
     with path.open(encoding="utf-8") as fh:
         cases = parse_cases(fh)
     scores = score(cases)
