@@ -23,6 +23,7 @@ from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import Logged, Refused, cancel, log_procedures
 from aftercare.queue import RecordingQueue
 from tests.support.factories import patient_payload, procedure_payload
+from tests.support.loop import run_async
 from tests.support.statements import counting_statements
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -336,7 +337,7 @@ def test_concurrent_single_posts_share_transactions(container: Container) -> Non
                 await asyncio.sleep(0.5)
             return list(await asyncio.wait_for(asyncio.gather(*posts), 30)), statements
 
-    results, statements = asyncio.run(post_all())
+    results, statements = run_async(post_all)
     assert isinstance(results.pop(7), Refused)
     assert all(isinstance(r, Logged) and r.created for r in results)
     assert len({r.procedure_id for r in results}) == 39  # type: ignore[union-attr]

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -20,6 +19,7 @@ from aftercare.container import Container
 from aftercare.db.models import Reply
 from aftercare.db.session import transaction
 from aftercare.replies.intake import Stored, store_replies
+from tests.support.loop import run_async
 from tests.support.webhooks import CLINIC_NUMBER, new_sid
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -137,13 +137,6 @@ def test_only_known_sids_insert_nothing_and_wake_nobody(container: Container,
 
 
 # --- the reply writer: concurrent webhooks on one event loop ---------------------------------
-
-def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """asyncio.run in a thread of its own: earlier tests in the session (the browser's sync
-    API) may leave an event loop running in this one."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(scenario())).result(WAIT)
-
 
 async def submit_all(container: Container, rows: list[dict[str, Any]], *,
                      held: Engine | None = None) -> list[Stored | BaseException]:

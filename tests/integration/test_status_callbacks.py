@@ -8,10 +8,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import func, select, update
@@ -22,17 +21,12 @@ from aftercare.db.session import transaction
 from aftercare.outbox.status import StatusCallback, record_statuses
 from aftercare.queue import RecordingQueue
 from tests.support.factories import add_due_messages
+from tests.support.loop import run_async
 from tests.support.statements import counting_statements
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 WAIT = 30
 T = TypeVar("T")
-
-
-def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """asyncio.run in a thread of its own (a browser test may leave a loop in this one)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(scenario())).result(WAIT * 2)
 
 
 def sent_messages(container: Container, count: int) -> list[str]:

@@ -37,14 +37,13 @@ def post_signed(client: Any, path: str, fields: dict[str, str], *, token: str = 
 def receive(container: Any, fields: dict[str, str]) -> int:
     """An inbound SMS through the webhook's own path (`replies.webhooks.accept_sms`), without
     the HTTP layer; returns the stored reply's id."""
-    import asyncio
-
     from sqlalchemy import select
 
     from aftercare.db.models import Reply
     from aftercare.replies.webhooks import accept_sms
+    from tests.support.loop import run_async
 
-    asyncio.run(accept_sms(container, fields))
+    run_async(lambda: accept_sms(container, fields))
     with container.sessions() as session:
         return int(session.scalar(select(Reply.id).where(
             Reply.message_sid == fields["MessageSid"])))
