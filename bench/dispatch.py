@@ -119,8 +119,9 @@ def claim_overreach(stack: Stack, *, rows: int = 3000, limit: int = 200) -> dict
     The claim is UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED). Without
     statistics PostgreSQL may pick a nested-loop semi-join that re-runs the LIMIT subquery
     for every outer row: the claim then takes every due row, in quadratic time."""
-    from aftercare.dispatch.claim import claim_due
     from sqlalchemy.orm import Session
+
+    from aftercare.outbox.claim import claim_due
 
     clear_messages(stack)
     stack.execute("ANALYZE messages")  # statistics of an empty outbox: a fresh deployment

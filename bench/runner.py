@@ -76,6 +76,15 @@ def _run(name: str, stack: Stack, results: Results, s: Sizes, profile: bool) -> 
     calls[name]()
 
 
+def _commit_of(checkout: Path) -> str:
+    """The other checkout by its commit, never by where it lies on this machine."""
+    import subprocess
+
+    found = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    return f"commit {found or 'unknown'} (another checkout)"
+
+
 def _stop_on_sigterm(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -137,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = {"sizes": asdict(sizes), "pool": args.pool, "concurrency": args.concurrency,
                 "benches": names, "profile": args.profile,
                 "seconds": round(time.monotonic() - clock, 1),
-                "before": str(args.before) if args.before else None}
+                "before": _commit_of(args.before) if args.before else None}
     path = write(results, started=started, settings=settings, before=before,
                  complete=names == list(BENCHES) and not failed and before is None)
     print(table(results) if before is None else side_by_side(before, results))
