@@ -100,6 +100,8 @@ class Procedure(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     # Set by the planning task; a procedure with none is picked up again by the sweep.
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Why planning set this procedure aside (a bad row never blocks the rest); staff see it.
+    plan_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -158,6 +160,8 @@ class Message(Base):
     provider_id: Mapped[str | None] = mapped_column(String(120))
     provider_status: Mapped[str | None] = mapped_column(String(24))
     error_code: Mapped[str | None] = mapped_column(String(16))
+    # A time-bound reminder too late to make sense after this is skipped, not sent.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -201,6 +205,8 @@ class Reply(Base):
     severity: Mapped[str | None] = mapped_column(String(10))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     reading: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # Why reading set this reply aside; it then waits for a person in the queue.
+    read_error: Mapped[str | None] = mapped_column(String(300))
     # open (a clinician should look), reviewed, or none (nothing for a clinician)
     review_status: Mapped[str] = mapped_column(String(10), default="pending")
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
@@ -281,6 +287,28 @@ class User(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class OnCallShift(Base):
+    """Who is on call for one weekday's span of hours, in the clinic's time zone, with a backup.
+
+    `ends` at or before `starts` runs through midnight into the next day.
+    """
+
+    __tablename__ = "oncall_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 Monday .. 6 Sunday
+    starts: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    ends: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    email: Mapped[str | None] = mapped_column(String(254))
+    backup_name: Mapped[str | None] = mapped_column(String(120))
+    backup_phone: Mapped[str | None] = mapped_column(String(20))
+    backup_email: Mapped[str | None] = mapped_column(String(254))
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
 class AuditEvent(Base):
     """Who did what to which record; never message bodies."""
 
@@ -295,6 +323,6 @@ class AuditEvent(Base):
 
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "DeliveryEvent", "Message", "Patient", "Procedure", "Reply",
-    "ReplyReading", "Review", "User", "utcnow",
+    "ApiToken", "AuditEvent", "Base", "DeliveryEvent", "Message", "OnCallShift", "Patient",
+    "Procedure", "Reply", "ReplyReading", "Review", "User", "utcnow",
 ]
