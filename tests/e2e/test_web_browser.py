@@ -127,6 +127,15 @@ def test_the_whole_loop(page: Page, server: Server, users: dict[str, str],
     expect(timeline).to_contain_text("Sent to emergency care")
     expect(timeline).to_contain_text("Called her; told to go to the ED now.")
     expect(page.locator("svg.chart")).to_be_visible()
+    # The urgent reply is a red flag on its day; its symptoms had no severity of their own,
+    # so the table says so instead of drawing them as mild.
+    expect(page.locator("svg.chart g.red-flag")).to_have_count(1)
+    page.get_by_text("Show as a table").click()
+    trend_table = page.locator(".trend table")
+    expect(trend_table).to_contain_text("possible DVT")
+    cells = trend_table.locator("tbody tr").first.locator("td")
+    for column in range(cells.count() - 1):  # each symptom; the last column is the flag
+        expect(cells.nth(column)).to_have_text("reported, severity not stated")
     shots(page, "09-procedure-reviewed")
     page.goto(server.base + "/plans")
     shots(page, "10-care-plans")

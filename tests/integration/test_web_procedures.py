@@ -171,11 +171,14 @@ def test_procedure_page_shows_the_timeline_replies_reviews_and_trend(web: Web) -
                      "Days since the procedure", "Waiting for review"):
         assert expected in text, expected
     assert "<svg" in page.text and 'role="img"' in page.text
-    # The table fallback: pain severe on day 1, gone (none) on day 3.
+    # The table fallback: day 1's urgent reply gave no symptom its own severity (the
+    # reply's "severe" is not lent to each) and is a red flag; pain gone (none) on day 3.
     table = page.text.split("<caption>Symptom severity by day")[1]
     rows = [text_of_fragment(r) for r in table.split("<tr>")[2:4]]
-    assert rows[0].startswith("1 severe severe severe"), rows
-    assert rows[1].startswith("3 mild none"), rows
+    assert rows[0] == ("1" + " reported, severity not stated" * 3
+                       + " one calf swollen, hot, painful"), rows
+    assert rows[1].startswith("3 mild none —"), rows
+    assert page.text.count('class="red-flag"') == 1
     # Staff see no review link; the timeline shows the times in the patient's zone.
     assert 'href="/review/' not in page.text
     assert "EST" in text

@@ -97,6 +97,8 @@ def read_reply(
         improving=not worsening and any(x.better for x in symptoms.values()),
         call_requested="call_me" in signals,
         choice=choice,
+        severities={code: _SEVERITY_NAMES[x.severity] for code, x in symptoms.items()  # type: ignore[misc]
+                    if x.severity in _SEVERITY_NAMES and code in present},
     )
 
 

@@ -66,10 +66,15 @@ class Reading:
     improving: bool = False
     call_requested: bool = False
     choice: int | None = None  # the numbered choice answered, when read through a check-in
+    # Each present symptom's own severity, where the patient stated one for it: the trend
+    # draws a symptom at its own level and never lends it another's.
+    severities: Mapping[str, Severity] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for key, value in data.items():
             if isinstance(value, tuple):
                 data[key] = list(value)
+            elif isinstance(value, Mapping):
+                data[key] = dict(value)
         return data
