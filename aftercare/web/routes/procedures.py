@@ -127,6 +127,8 @@ def _context(session: Session, container: Container, procedure: Procedure,
 def _chart(replies: list[Reply], procedure: Procedure) -> trend.Chart | None:
     """The symptom trend; none when the stored dates cannot be drawn (a procedure planning
     set aside for its year-1 date, say): the rest of the page still shows."""
+    if procedure.plan_error is not None:
+        return None  # days since a date that could not be planned mean nothing
     try:
         return trend.build_chart(replies, performed_at=procedure.performed_at,
                                  zone=zone_or_utc(procedure.patient.timezone).key)
