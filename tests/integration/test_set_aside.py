@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from aftercare.channels.base import RecordingChannel
+from aftercare.channels.base import Outgoing, RecordingChannel, Sent
 from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure, Reply
 from aftercare.db.session import transaction
 from aftercare.dispatch.loop import dispatch_due
+from aftercare.dispatch.policy import DispatchPolicy
+from aftercare.dispatch.reconcile import reconcile_stuck
 from aftercare.errors import InvalidRequest
 from aftercare.observability.stuck import stuck_work
 from aftercare.procedures.schemas import ProcedurePatch
@@ -190,3 +192,32 @@ def test_a_reply_that_cannot_be_read_goes_to_a_person_and_the_rest_are_read(
         assert bad in [item.reply.id for item in open_queue(session)]
         assert stuck_work(session, now=NOW).replies_set_aside_open == 1
     assert sweep() == (0, 0)  # read once: a person has it now
+
+
+def test_a_message_whose_send_keeps_raising_is_set_aside_after_the_last_attempt(
+        container: Container) -> None:
+    [bad, good] = add_due_messages(container.sessions, count=2, due_at=NOW - timedelta(minutes=1),
+                                   patients=2)
+
+    class Tripping(RecordingChannel):
+        def send(self, message: Outgoing) -> Sent:
+            if message.message_id == bad:
+                raise RuntimeError("the adapter tripped on this one")
+            return super().send(message)
+
+    container.channels["sms"] = sms = Tripping()
+    policy = DispatchPolicy(sending_timeout_seconds=60, max_attempts=3)
+    clock = container.clock
+    assert isinstance(clock, FrozenClock)
+    for attempt in range(1, 4):
+        report = dispatch_due(sessions=container.sessions, channels=container.channels,
+                              policy=policy, clock=clock)
+        assert report.errors == 1  # left "sending": the provider may have it
+        clock.now += timedelta(minutes=2)
+        reconcile_stuck(sessions=container.sessions, channels=container.channels,
+                        policy=policy, clock=clock)  # not found there: again, or set aside
+        with container.sessions() as session:
+            row = session.get_one(Message, bad)
+            assert row.status == ("planned" if attempt < 3 else "failed")
+    assert row.reason == "set aside: interrupted mid-send 3 times; see the worker's log"
+    assert [m.message_id for m in sms.sent] == [good]
