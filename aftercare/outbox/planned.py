@@ -23,10 +23,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from aftercare.careplans.render import RenderError
@@ -42,23 +42,19 @@ REPLANNABLE = ("planned", "skipped")
 
 
 def plan_pending(session: Session, *, plans: dict[str, CarePlan], policy: PlanningPolicy,
-                 now: datetime, limit: int, logged_before: datetime | None = None) -> int:
-    """Plan up to `limit` procedures not planned yet, oldest first. Returns how many.
+                 now: datetime, limit: int, logged_before: datetime | None = None,
+                 only: Sequence[int] | None = None) -> int:
+    """Plan up to `limit` procedures not planned yet (of `only`, when given), oldest first.
+    Returns how many it planned or set aside.
 
     Keep `limit` in the hundreds: the batch's ids are bound one parameter each.
     """
     candidates = (
-        select(Procedure)
-        .where(Procedure.planned_at.is_(None), Procedure.plan_error.is_(None),
-               # A procedure whose care plan file is gone waits (see waiting_for_a_plan)
-               # instead of failing every batch after it.
-               or_(Procedure.procedure_type.in_(list(plans)), Procedure.status != "active"))
-        .order_by(Procedure.id)
-        .limit(limit)
+        _pending(plans, logged_before).limit(limit)
         .options(selectinload(Procedure.patient), selectinload(Procedure.messages))
     )
-    if logged_before is not None:
-        candidates = candidates.where(Procedure.created_at <= logged_before)
+    if only is not None:
+        candidates = candidates.where(Procedure.id.in_(list(only)))
     if session.get_bind().dialect.name == "postgresql":
         # Locks only the procedure rows (not patients or messages), held until commit.
         candidates = candidates.with_for_update(skip_locked=True, of=Procedure)
@@ -68,16 +64,37 @@ def plan_pending(session: Session, *, plans: dict[str, CarePlan], policy: Planni
     # Planned in pure code first, one procedure at a time, so one that cannot be planned is
     # set aside; the others are then written together.
     changes: dict[int, _Changes] = {}
-    set_aside: dict[int, str] = {}
+    aside: dict[int, str] = {}
     for procedure in procedures:
         outcome = _changes_or_reason(procedure, plans=plans, policy=policy, now=now)
         if isinstance(outcome, str):
-            set_aside[procedure.id] = outcome
+            aside[procedure.id] = outcome
         else:
             changes[procedure.id] = outcome
     mine = _stamp_planned(session, changes, now=now)
     _write(session, [changes[i] for i in sorted(mine)])
-    return len(mine) + _set_aside(session, set_aside)
+    return len(mine) + set_aside(session, aside)
+
+
+def pending_ids(session: Session, *, plans: dict[str, CarePlan], limit: int,
+                logged_before: datetime | None = None) -> list[int]:
+    """The ids `plan_pending` would take next, without locking them."""
+    return list(session.scalars(_pending(plans, logged_before, Procedure.id).limit(limit)))
+
+
+def _pending(plans: dict[str, CarePlan], logged_before: datetime | None,
+             *what: Any) -> Select[Any]:
+    query = (
+        select(*(what or (Procedure,)))
+        .where(Procedure.planned_at.is_(None), Procedure.plan_error.is_(None),
+               # A procedure whose care plan file is gone waits (see waiting_for_a_plan)
+               # instead of failing every batch after it.
+               or_(Procedure.procedure_type.in_(list(plans)), Procedure.status != "active"))
+        .order_by(Procedure.id)
+    )
+    if logged_before is not None:
+        query = query.where(Procedure.created_at <= logged_before)
+    return query
 
 
 def replan(session: Session, *, procedure_ids: Sequence[int], plans: dict[str, CarePlan],
@@ -150,7 +167,7 @@ def why_not_planned(procedure: Procedure, exc: Exception, *, plans: dict[str, Ca
     return f"planning failed ({type(exc).__name__}); see the worker's log"
 
 
-def _set_aside(session: Session, reasons: dict[int, str]) -> int:
+def set_aside(session: Session, reasons: dict[int, str]) -> int:
     """Record why each procedure was not planned; the sweep no longer picks it up."""
     count = 0
     for procedure_id, reason in reasons.items():

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import DataError
 
 from aftercare.channels.base import Outgoing, RecordingChannel, Sent
 from aftercare.container import Container
@@ -221,3 +223,28 @@ def test_a_message_whose_send_keeps_raising_is_set_aside_after_the_last_attempt(
             assert row.status == ("planned" if attempt < 3 else "failed")
     assert row.reason == "set aside: interrupted mid-send 3 times; see the worker's log"
     assert [m.message_id for m in sms.sent] == [good]
+
+
+def test_a_procedure_whose_rows_the_database_refuses_is_set_aside_and_the_rest_planned(
+        container: Container) -> None:
+    ids = [plant_procedure(container, phone=f"+1212555050{i}") for i in range(3)]
+    refused = ids[1]
+
+    def refuse(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        # What PostgreSQL says of a value too long for its column, for this procedure only.
+        if statement.lstrip().upper().startswith("INSERT") and f"plan:{refused}:" in str(
+                parameters):
+            raise DataError(statement, None, Exception("value too long"))
+
+    event.listen(container.engine, "before_cursor_execute", refuse)
+    try:
+        assert run_planning(container) == 3
+    finally:
+        event.remove(container.engine, "before_cursor_execute", refuse)
+    set_aside = procedure_row(container, refused)
+    assert set_aside.plan_error == ("its messages could not be stored (DataError); "
+                                    "see the log")
+    assert set_aside.planned_at is None and set_aside.messages == []
+    for procedure_id in (ids[0], ids[2]):
+        procedure = procedure_row(container, procedure_id)
+        assert procedure.planned_at == NOW and len(procedure.messages) > 5
