@@ -20,6 +20,7 @@ from aftercare.bootstrap import create_app
 from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure, Reply
 from aftercare.db.session import transaction
+from aftercare.replies.sweep import read_unread
 from tests.conftest import REPO_ROOT, FrozenClock
 from tests.integration.test_web_support import Web, add_user, make_web
 from tests.integration.test_web_support import text_of as tagless
@@ -154,3 +155,31 @@ def test_doctor_flags_stuck_work(sqlite_url: str, make_container: Callable[..., 
     assert "FAIL work: 1 procedure(s) set aside by planning" in after.stdout
     assert "fix: correct the date or time zone with Reschedule, or cancel them" in after.stdout
     assert "FAIL work: 1 reply(ies) could not be read automatically" in after.stdout
+
+
+def test_a_reply_set_aside_by_the_reader_shows_in_the_queue_with_its_reason(
+        make_container: Callable[..., Container], db_url: str) -> None:
+    web = make_web(make_container, db_url, clock=FrozenClock(NOW))
+    add_user(web.container, "dr@example.org", "clinician")
+    assert web.login("dr@example.org").status_code == 303
+    with transaction(web.container.sessions) as session:
+        session.add(Patient(first_name="Maria", phone="+12125550409", email=None,
+                            timezone="America/New_York", language="en", sms_consent=True,
+                            email_consent=False))
+        # Matching looks back a window from when it arrived: before year 1.
+        reply = Reply(message_sid="SM-year-one", from_phone="+12125550409",
+                      to_phone="+15550100000", body="is this normal?", media=[],
+                      received_at=YEAR_ONE)
+        session.add(reply)
+        session.flush()
+        reply_id = reply.id
+    report = read_unread(sessions=web.container.sessions, plans=web.container.plans,
+                         settings=web.container.settings, clock=web.container.clock,
+                         queue=web.container.queue)
+    assert report.failed == 1
+    queue = web.client.get("/review")
+    assert queue.status_code == 200
+    assert "could not be read automatically" in text_of(queue)
+    page = web.client.get(f"/review/{reply_id}")
+    assert page.status_code == 200
+    assert "Not read could not be read automatically (OverflowError)" in text_of(page)
