@@ -21,11 +21,11 @@ SET_ASIDE_PREFIX = "set aside:"
 
 @dataclass(frozen=True)
 class StuckWork:
-    procedures_set_aside: int  # active, with plan_error: staff fix or cancel them
+    procedures_set_aside: int  # active, unplanned, with plan_error: staff fix or cancel them
     procedures_unplanned: int  # active, logged over UNPLANNED_AFTER ago, not planned
     messages_set_aside: int  # every message set aside by dispatch
     messages_set_aside_recently: int  # within RECENT_MESSAGES
-    replies_set_aside: int  # every reply the reader could not read
+    replies_set_aside: int  # every reply the reader could not read (open ones, without totals)
     replies_set_aside_open: int  # of those, not reviewed yet
 
     def problems(self) -> list[tuple[str, str]]:
@@ -53,23 +53,28 @@ class StuckWork:
         return found
 
 
-def stuck_work(session: Session, *, now: datetime) -> StuckWork:
-    active = Procedure.status == "active"
-    procedures_set_aside = session.scalar(
-        select(func.count()).where(active, Procedure.plan_error.is_not(None))) or 0
-    procedures_unplanned = session.scalar(
-        select(func.count()).where(active, Procedure.planned_at.is_(None),
-                                   Procedure.plan_error.is_(None),
-                                   Procedure.created_at < now - UNPLANNED_AFTER)) or 0
+def stuck_work(session: Session, *, now: datetime, totals: bool = True) -> StuckWork:
+    """Each count reads an index: procedures set aside are unplanned ones (a partial index),
+    messages set aside are failed ones, open replies are the queue's. Without `totals` (a
+    probe asked often) the replies ever set aside are not counted: that one reads them all."""
+    unplanned = (Procedure.status == "active") & Procedure.planned_at.is_(None)
+    procedures_set_aside, procedures_unplanned = session.execute(
+        select(func.count().filter(Procedure.plan_error.is_not(None)),
+               func.count().filter(Procedure.plan_error.is_(None),
+                                   Procedure.created_at < now - UNPLANNED_AFTER))
+        .where(unplanned)).one()
     set_aside = (Message.status == "failed") & Message.reason.startswith(SET_ASIDE_PREFIX)
     messages, recent = session.execute(
         select(func.count(),
                func.count().filter(Message.updated_at >= now - RECENT_MESSAGES))
         .where(set_aside)).one()
-    replies, replies_open = session.execute(
-        select(func.count(), func.count().filter(Reply.review_status == "open"))
-        .where(Reply.read_error.is_not(None))).one()
-    return StuckWork(procedures_set_aside=procedures_set_aside,
-                     procedures_unplanned=procedures_unplanned, messages_set_aside=messages,
+    replies_open = session.scalar(
+        select(func.count()).where(Reply.review_status == "open",
+                                   Reply.read_error.is_not(None))) or 0
+    replies = (session.scalar(select(func.count()).where(Reply.read_error.is_not(None)))
+               if totals else replies_open) or 0
+    return StuckWork(procedures_set_aside=procedures_set_aside or 0,
+                     procedures_unplanned=procedures_unplanned or 0,
+                     messages_set_aside=messages or 0,
                      messages_set_aside_recently=recent or 0, replies_set_aside=replies,
-                     replies_set_aside_open=replies_open or 0)
+                     replies_set_aside_open=replies_open)

@@ -111,4 +111,4 @@ def stuck(engine: Engine, *, now: datetime) -> list[tuple[str, str]]:
     from aftercare.observability.stuck import stuck_work
 
     with Session(engine) as session:
-        return stuck_work(session, now=now).problems()
+        return stuck_work(session, now=now, totals=False).problems()

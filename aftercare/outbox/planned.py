@@ -111,7 +111,7 @@ def replan(session: Session, *, procedure_ids: Sequence[int], plans: dict[str, C
         change = _changes_or_reason(procedure, plans=plans, policy=policy, now=now,
                                     revive_cancelled=revive_cancelled)
         if isinstance(change, str):  # still cannot be planned: its rows stay as they were
-            procedure.plan_error = change
+            procedure.planned_at, procedure.plan_error = None, change
             continue
         procedure.planned_at, procedure.plan_error = now, None
         if change.plan_version is not None:
