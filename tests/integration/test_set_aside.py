@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.exc import DataError
 
+from aftercare.auth.tokens import create_token
+from aftercare.bootstrap import create_app
 from aftercare.channels.base import Outgoing, RecordingChannel, Sent
 from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure, Reply
@@ -248,3 +251,26 @@ def test_a_procedure_whose_rows_the_database_refuses_is_set_aside_and_the_rest_p
     for procedure_id in (ids[0], ids[2]):
         procedure = procedure_row(container, procedure_id)
         assert procedure.planned_at == NOW and len(procedure.messages) > 5
+
+
+def test_the_api_shows_the_reason_and_a_patch_that_plans_it_clears_it(
+        container: Container) -> None:
+    zone = plant_procedure(container, timezone="Mars/Olympus_Mons")
+    run_planning(container)
+    with transaction(container.sessions) as session:
+        token = create_token(session, name="front desk", role="staff")
+    with TestClient(create_app(container)) as api:
+        api.headers["Authorization"] = f"Bearer {token}"
+        shown = api.get(f"/api/procedures/{zone}").json()
+        assert shown["planned"] is False
+        assert shown["plan_error"] == ("the patient's time zone is not one this server "
+                                       "knows: choose another")
+        refused = api.patch(f"/api/procedures/{zone}",
+                            json={"performed_at": (NOW - timedelta(hours=2)).isoformat()})
+        assert refused.status_code == 422, refused.text
+        assert "time zone" in refused.text
+        assert api.get(f"/api/procedures/{zone}").json()["performed_at"] == "2026-03-02T14:00:00Z"
+        fixed = api.patch(f"/api/procedures/{zone}", json={"timezone": "America/New_York"})
+        assert fixed.status_code == 200, fixed.text
+        assert fixed.json()["planned"] is True and fixed.json()["plan_error"] is None
+        assert fixed.json()["messages"]
