@@ -8,8 +8,8 @@ would collide between containers). The choice, kept simple and correct:
 - What the database already knows is computed by the API at scrape time (`OutboxCollector`):
   messages by channel and status, the due-queue depth (a COUNT on the (status, send_after)
   index), replies by triage, the lateness of recent sends, and the work that is stuck
-  (rows set aside, procedures left unplanned; observability/stuck.py). Every API replica reports the
-  same numbers; it is the truth, whichever process did the work.
+  (rows set aside, procedures left unplanned; observability/stuck.py). Every API replica
+  reports the same numbers; it is the truth, whichever process did the work.
 - What only a process sees is counted in that process: webhook latency in the API;
   sends by outcome and their lateness in the worker, which serves them on its own port when
   `AFTERCARE_WORKER_METRICS_PORT` is set (threads pool: one process per worker).

@@ -3,8 +3,8 @@
 /healthz: the process answers (restart it if not). /readyz: it can do its job: the database
 answers, the schema is the one this code expects, the broker takes tasks. 503 names what
 failed, so the probe's log says what to fix. Work that is stuck (rows set aside, procedures
-left unplanned) is listed under "warnings" with a 200. Plain `def` routes: FastAPI runs them in the
-threadpool, so a slow check never blocks the event loop.
+left unplanned) is listed under "warnings" with a 200. Plain `def` routes: FastAPI runs
+them in the threadpool, so a slow check never blocks the event loop.
 """
 
 from __future__ import annotations
