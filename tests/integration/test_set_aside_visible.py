@@ -87,6 +87,15 @@ def test_pages_show_broken_rows_and_why_they_were_not_planned(web: Web) -> None:
     assert "is not a date" not in text_of(web.client.get("/procedures?day=0001-01-01"))
     assert "is not a date" in text_of(web.client.get("/procedures?day=9999-12-31"))
 
+    # A care plan file removed since: it waits for the plan, and says so.
+    gone = plant(web.container, name="Gina", performed_at=NOW - timedelta(hours=1),
+                 timezone="America/New_York", phone="+12125550404")
+    with transaction(web.container.sessions) as session:
+        session.get_one(Procedure, gone).procedure_type = "retired-plan"
+    run_planning(web.container)
+    assert ("Not planned: no care plan for retired-plan in schedules/"
+            in text_of(web.client.get(f"/procedures/{gone}")))
+
     # Fixed by staff: planned, and the notice is gone.
     reschedule = web.post(f"/procedures/{zone}/reschedule", {
         "date": "2026-03-02", "time": "09:00", "timezone": "America/Chicago",
