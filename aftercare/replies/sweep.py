@@ -60,8 +60,11 @@ def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
                 report.failed += 1
                 log.warning("could not read reply %s; set aside for review", reply_id,
                             exc_info=True)
-                with transaction(sessions) as session:
-                    set_aside(session, reply_id=reply_id, exc=exc, now=clock())
+                try:
+                    with transaction(sessions) as session:
+                        set_aside(session, reply_id=reply_id, exc=exc, now=clock())
+                except Exception:  # left unread for the next run; the others still go on
+                    log.exception("could not set reply %s aside either", reply_id)
                 continue
             report.read += 1
             report.urgent += urgent
