@@ -27,6 +27,9 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Times come back in UTC whatever the server's TimeZone: a stored year-1 date shown in a
+    # zone west of Greenwich would fall before year 1, which Python cannot hold.
+    kwargs.setdefault("connect_args", {"options": "-c timezone=UTC"})
     # Enough kept-open connections for the API's thread pool and a worker's send threads:
     # past pool_size SQLAlchemy opens overflow connections and closes them after each use,
     # and a PostgreSQL connection costs milliseconds to open.
@@ -59,7 +62,8 @@ def make_async_session_factory(engine: Engine) -> async_sessionmaker[AsyncSessio
         event.listen(async_engine.sync_engine, "connect", _sqlite_pragmas)
     else:
         async_engine = create_async_engine(url, hide_parameters=True, pool_pre_ping=True,
-                                           pool_size=5, max_overflow=5)
+                                           pool_size=5, max_overflow=5,
+                                           connect_args={"options": "-c timezone=UTC"})
     return async_sessionmaker(async_engine, sync_session_class=AppSession,
                               expire_on_commit=False)
 

@@ -33,6 +33,7 @@ class DispatchReport:
     waiting: int = 0  # fell in quiet hours at send time: back to planned for later
     # Claims another dispatcher or reconciliation took over before we called the provider.
     superseded: int = 0
+    set_aside: int = 0  # failed for a reason of its own (see send._set_aside); not retried
 
     def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)

@@ -39,7 +39,7 @@ def reconcile_stuck(
                 continue
             # The lost send happened after the row last became due; look from there.
             outgoing = replace(outgoing_for(message), claimed_at=message.send_after)
-            stamp = message.claimed_at
+            stamp, attempts = message.claimed_at, message.attempts
         channel = channels[outgoing.channel]
         lookup = channel.lookup(outgoing)
         counts[lookup.outcome] += 1
@@ -58,6 +58,14 @@ def reconcile_stuck(
                     "provider_id": lookup.provider_id,
                     "provider_status": lookup.provider_status,
                     "reason": "confirmed at the provider after an interrupted send"}
+            elif lookup.outcome == "not_found" and attempts >= policy.max_attempts:
+                # Every attempt ended mid-send (a send that raises, a worker that dies on
+                # this row): sending it again would only do the same.
+                values = {"status": "failed",
+                          "reason": f"set aside: interrupted mid-send {attempts} times; "
+                                    "see the worker's log"}
+                log.error("message %s set aside after %d interrupted sends", message_id,
+                          attempts)
             elif lookup.outcome == "not_found":
                 values = {"status": "planned", "send_after": now,
                           "reason": "interrupted before the provider had it; sending again"}

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,16 +38,23 @@ def send_chunk(
     claimed_at: datetime, senders: ThreadPoolExecutor,
 ) -> list[str]:
     """Returns one outcome per row: sent, retried, failed, cancelled, waiting, superseded,
-    errors."""
+    set_aside, errors."""
     outcomes: list[str] = []
     with transaction(sessions) as session:
         rows = load_claimed(session, ids)
         now = clock()
-        held = {m.id: d for m in rows if not isinstance(d := recheck(m, policy, now), Go)}
-        for message_id, decision in held.items():
-            outcomes.append(_hold(session, message_id, decision))
         outcomes += ["cancelled"] * (len(ids) - len(rows))
-        to_send = [(outgoing_for(m), m.due_at) for m in rows if m.id not in held]
+        to_send: list[tuple[Outgoing, datetime]] = []
+        for message in rows:
+            try:  # a row whose own data breaks the checks is set aside, not the chunk
+                decision = recheck(message, policy, now)
+                if isinstance(decision, Go):
+                    to_send.append((outgoing_for(message), message.due_at))
+                    continue
+            except Exception as exc:
+                outcomes.append(_set_aside(session, message, exc))
+                continue
+            outcomes.append(_hold(session, message.id, decision))
         # Renewed at once for the chunk, just before its sends start (see renew_claims).
         ours = renew_claims(session, [o.message_id for o, _ in to_send],
                             claimed_at=claimed_at, now=clock())
@@ -112,6 +120,29 @@ def recheck(message: Message, policy: DispatchPolicy, now: datetime) -> Decision
     if isinstance(decision, Skip) and decision.reason.startswith("no "):
         return Skip(f"{decision.reason} at send time")  # consent withdrawn since planning
     return decision
+
+
+def _set_aside(session: Session, message: Message, exc: Exception) -> str:
+    """Failed for a reason of its own (a time zone this server does not know, a date out of
+    range): it would fail the same way on every retry, so it is not retried."""
+    reason = f"set aside: {why_not_sendable(message, exc)}"
+    log.warning("message %s %s", message.id, reason, exc_info=True)
+    finish(session, message.id, status="failed", reason=reason)
+    observe_send(channel=message.channel, outcome="set_aside")
+    return "set_aside"
+
+
+def why_not_sendable(message: Message, exc: Exception) -> str:
+    """A short reason for staff, naming the kind of problem and never the patient's data."""
+    patient = message.patient
+    if patient is not None:
+        try:
+            ZoneInfo(patient.timezone)
+        except Exception:
+            return "the patient's time zone is not one this server knows"
+    if isinstance(exc, OverflowError | ValueError):
+        return "a date is out of range"
+    return f"could not be prepared ({type(exc).__name__}); see the worker's log"
 
 
 def _hold(session: Session, message_id: int, decision: Decision) -> str:

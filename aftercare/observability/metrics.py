@@ -7,8 +7,9 @@ would collide between containers). The choice, kept simple and correct:
 
 - What the database already knows is computed by the API at scrape time (`OutboxCollector`):
   messages by channel and status, the due-queue depth (a COUNT on the (status, send_after)
-  index), replies by triage, and the lateness of recent sends. Every API replica reports the
-  same numbers; it is the truth, whichever process did the work.
+  index), replies by triage, the lateness of recent sends, and the work that is stuck
+  (rows set aside, procedures left unplanned; observability/stuck.py). Every API replica
+  reports the same numbers; it is the truth, whichever process did the work.
 - What only a process sees is counted in that process: webhook latency in the API;
   sends by outcome and their lateness in the worker, which serves them on its own port when
   `AFTERCARE_WORKER_METRICS_PORT` is set (threads pool: one process per worker).
@@ -28,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.db.models import Message, Reply
+from aftercare.observability.stuck import stuck_work
 
 LATENESS_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
 
@@ -98,8 +100,21 @@ class OutboxCollector(Collector):
             recent = session.execute(
                 select(Message.channel, Message.due_at, Message.sent_at)
                 .where(Message.sent_at >= now - self.lateness_window)).all()
+            stuck = stuck_work(session, now=now)
         rows = [(c, due_at, sent_at) for c, due_at, sent_at in recent if sent_at is not None]
-        return [messages, due, replies, _lateness(rows, self.lateness_window)]
+        set_aside = GaugeMetricFamily(
+            "aftercare_set_aside",
+            "Rows set aside because they could not be planned, sent or read (active "
+            "procedures, messages, replies)", labels=["kind"])
+        set_aside.add_metric(["procedure"], stuck.procedures_set_aside)
+        set_aside.add_metric(["message"], stuck.messages_set_aside)
+        set_aside.add_metric(["reply"], stuck.replies_set_aside)
+        unplanned = GaugeMetricFamily(
+            "aftercare_unplanned_procedures",
+            "Active procedures logged over 5 minutes ago and not planned (not set aside)",
+            value=stuck.procedures_unplanned)
+        return [messages, due, replies, set_aside, unplanned,
+                _lateness(rows, self.lateness_window)]
 
 
 def _lateness(rows: list[tuple[str, datetime, datetime]], window: timedelta

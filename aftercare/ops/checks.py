@@ -6,6 +6,7 @@ Each returns None when all is well, or a sentence saying what is wrong (never a 
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Engine, text
@@ -101,3 +102,13 @@ def smtp(settings: Settings) -> str | None:
         return (f"cannot talk to SMTP at {settings.smtp_host}:{settings.smtp_port}: "
                 f"{type(exc).__name__}: {exc}")
     return None
+
+
+def stuck(engine: Engine, *, now: datetime) -> list[tuple[str, str]]:
+    """(what is stuck, what to do) for rows set aside or procedures left unplanned."""
+    from sqlalchemy.orm import Session
+
+    from aftercare.observability.stuck import stuck_work
+
+    with Session(engine) as session:
+        return stuck_work(session, now=now, totals=False).problems()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import click
 from pydantic import ValidationError
@@ -91,6 +92,23 @@ def database(s: Settings) -> list[Finding]:
         engine.dispose()
 
 
+def work(s: Settings) -> list[Finding]:
+    """Rows set aside or procedures left unplanned: the service runs, but some patients'
+    messages are not moving until someone acts."""
+    from aftercare.db.session import make_engine
+
+    engine = make_engine(s.database_url)
+    try:
+        if checks.database(engine) or checks.migrations(engine):
+            return []  # already reported by the database check
+        stuck = checks.stuck(engine, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    if not stuck:
+        return [Finding("work", None, "nothing set aside, nothing left unplanned")]
+    return [Finding("work", problem, fix) for problem, fix in stuck]
+
+
 def broker(s: Settings) -> list[Finding]:
     problem = checks.broker(s)
     found = [Finding("broker", problem, "check AFTERCARE_BROKER_URL and that Redis is up"
@@ -104,7 +122,7 @@ def broker(s: Settings) -> list[Finding]:
 
 def run_checks(s: Settings) -> list[Finding]:
     steps: list[Callable[[Settings], Finding | list[Finding]]] = [
-        twilio_config, public_url, email, plans, database, broker]
+        twilio_config, public_url, email, plans, database, work, broker]
     findings: list[Finding] = []
     for step in steps:
         result = step(s)

@@ -2,8 +2,9 @@
 
 /healthz: the process answers (restart it if not). /readyz: it can do its job: the database
 answers, the schema is the one this code expects, the broker takes tasks. 503 names what
-failed, so the probe's log says what to fix. Plain `def` routes: FastAPI runs them in the
-threadpool, so a slow check never blocks the event loop.
+failed, so the probe's log says what to fix. Work that is stuck (rows set aside, procedures
+left unplanned) is listed under "warnings" with a 200. Plain `def` routes: FastAPI runs
+them in the threadpool, so a slow check never blocks the event loop.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def readyz(container: ContainerDep) -> JSONResponse:
     problems["migrations"] = (checks.migrations(container.engine)
                               if problems["database"] is None else "database not reachable")
     failed = {name: why for name, why in problems.items() if why is not None}
-    body = {"status": "not ready" if failed else "ready",
-            "checks": {name: problems[name] or "ok" for name in problems}}
+    body: dict[str, object] = {"status": "not ready" if failed else "ready",
+                               "checks": {name: problems[name] or "ok" for name in problems}}
+    if not failed:
+        # Stuck work is named but does not fail the probe: taking this process out of
+        # service would not move it, and would stop everything else.
+        stuck = checks.stuck(container.engine, now=container.clock())
+        if stuck:
+            body["warnings"] = {"work": [f"{what}: {fix}" for what, fix in stuck]}
     return JSONResponse(body, status_code=503 if failed else 200)

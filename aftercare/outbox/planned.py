@@ -10,55 +10,91 @@ for 200 procedures, where one at a time takes 6 each. On PostgreSQL the batch is
 with FOR UPDATE SKIP LOCKED, so concurrent planners take disjoint batches; on SQLite (one
 writer at a time) the stamping UPDATE re-checks `planned_at`. The unique dedupe key backs
 both up.
+
+A procedure that cannot be planned (a year-1 date, a time zone this server does not know, a
+text that cannot be filled in) is set aside with its reason in `plan_error`, for staff to
+fix; the rest of its batch is planned as usual. A reschedule that plans it clears it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from aftercare.careplans.schema import CarePlan
+from aftercare.careplans.render import RenderError
+from aftercare.careplans.schema import CarePlan, Language
 from aftercare.db.models import Procedure
 from aftercare.outbox import writer
 from aftercare.planning import PatientContext, PlannedMessage, PlanningPolicy, plan_messages
+
+log = logging.getLogger(__name__)
 
 # Unsent rows that planning may rewrite. "cancelled" rows come back only through START.
 REPLANNABLE = ("planned", "skipped")
 
 
 def plan_pending(session: Session, *, plans: dict[str, CarePlan], policy: PlanningPolicy,
-                 now: datetime, limit: int, logged_before: datetime | None = None) -> int:
-    """Plan up to `limit` procedures not planned yet, oldest first. Returns how many.
+                 now: datetime, limit: int, logged_before: datetime | None = None,
+                 only: Sequence[int] | None = None) -> int:
+    """Plan up to `limit` procedures not planned yet (of `only`, when given), oldest first.
+    Returns how many it planned or set aside.
 
     Keep `limit` in the hundreds: the batch's ids are bound one parameter each.
     """
     candidates = (
-        select(Procedure)
-        .where(Procedure.planned_at.is_(None),
-               # A procedure whose care plan file is gone waits (see waiting_for_a_plan)
-               # instead of failing every batch after it.
-               or_(Procedure.procedure_type.in_(list(plans)), Procedure.status != "active"))
-        .order_by(Procedure.id)
-        .limit(limit)
+        _pending(plans, logged_before).limit(limit)
         .options(selectinload(Procedure.patient), selectinload(Procedure.messages))
     )
-    if logged_before is not None:
-        candidates = candidates.where(Procedure.created_at <= logged_before)
+    if only is not None:
+        candidates = candidates.where(Procedure.id.in_(list(only)))
     if session.get_bind().dialect.name == "postgresql":
         # Locks only the procedure rows (not patients or messages), held until commit.
         candidates = candidates.with_for_update(skip_locked=True, of=Procedure)
     procedures = session.scalars(candidates).all()
     if not procedures:
         return 0
-    changes = {p.id: _changes(p, plans=plans, policy=policy, now=now) for p in procedures}
+    # Planned in pure code first, one procedure at a time, so one that cannot be planned is
+    # set aside; the others are then written together.
+    changes: dict[int, _Changes] = {}
+    aside: dict[int, str] = {}
+    for procedure in procedures:
+        outcome = _changes_or_reason(procedure, plans=plans, policy=policy, now=now)
+        if isinstance(outcome, str):
+            aside[procedure.id] = outcome
+        else:
+            changes[procedure.id] = outcome
     mine = _stamp_planned(session, changes, now=now)
     _write(session, [changes[i] for i in sorted(mine)])
-    return len(mine)
+    return len(mine) + set_aside(session, aside)
+
+
+def pending_ids(session: Session, *, plans: dict[str, CarePlan], limit: int,
+                logged_before: datetime | None = None) -> list[int]:
+    """The ids `plan_pending` would take next, without locking them."""
+    return list(session.scalars(_pending(plans, logged_before, Procedure.id).limit(limit)))
+
+
+def _pending(plans: dict[str, CarePlan], logged_before: datetime | None,
+             *what: Any) -> Select[Any]:
+    query = (
+        select(*(what or (Procedure,)))
+        .where(Procedure.planned_at.is_(None), Procedure.plan_error.is_(None),
+               # A procedure whose care plan file is gone waits (see waiting_for_a_plan)
+               # instead of failing every batch after it.
+               or_(Procedure.procedure_type.in_(list(plans)), Procedure.status != "active"))
+        .order_by(Procedure.id)
+    )
+    if logged_before is not None:
+        query = query.where(Procedure.created_at <= logged_before)
+    return query
 
 
 def replan(session: Session, *, procedure_ids: Sequence[int], plans: dict[str, CarePlan],
@@ -70,12 +106,17 @@ def replan(session: Session, *, procedure_ids: Sequence[int], plans: dict[str, C
         select(Procedure).where(Procedure.id.in_(list(procedure_ids)))
         .options(selectinload(Procedure.patient), selectinload(Procedure.messages))
         .execution_options(populate_existing=True)).all()
-    changes = [_changes(p, plans=plans, policy=policy, now=now,
-                        revive_cancelled=revive_cancelled) for p in procedures]
-    for procedure, change in zip(procedures, changes, strict=True):
-        procedure.planned_at = now
+    changes = []
+    for procedure in procedures:
+        change = _changes_or_reason(procedure, plans=plans, policy=policy, now=now,
+                                    revive_cancelled=revive_cancelled)
+        if isinstance(change, str):  # still cannot be planned: its rows stay as they were
+            procedure.planned_at, procedure.plan_error = None, change
+            continue
+        procedure.planned_at, procedure.plan_error = now, None
         if change.plan_version is not None:
             procedure.plan_version = change.plan_version
+        changes.append(change)
     written = _write(session, changes)
     session.flush()
     for procedure in procedures:  # the rows changed by statement: read them again
@@ -92,6 +133,52 @@ def waiting_for_a_plan(session: Session, *, plans: dict[str, CarePlan]) -> dict[
                Procedure.procedure_type.not_in(list(plans)))
         .group_by(Procedure.procedure_type))
     return {procedure_type: count for procedure_type, count in rows}
+
+
+def _changes_or_reason(procedure: Procedure, *, plans: dict[str, CarePlan],
+                       policy: PlanningPolicy, now: datetime, revive_cancelled: bool = False
+                       ) -> _Changes | str:
+    """The procedure's changes, or why it cannot be planned."""
+    try:
+        return _changes(procedure, plans=plans, policy=policy, now=now,
+                        revive_cancelled=revive_cancelled)
+    except Exception as exc:
+        reason = why_not_planned(procedure, exc, plans=plans)
+        log.warning("procedure %s set aside by planning: %s", procedure.id, reason,
+                    exc_info=True)
+        return reason
+
+
+def why_not_planned(procedure: Procedure, exc: Exception, *, plans: dict[str, CarePlan]
+                    ) -> str:
+    """A short reason staff can act on: the kind of problem, never the patient's data."""
+    try:
+        ZoneInfo(procedure.patient.timezone)
+    except Exception:
+        return "the patient's time zone is not one this server knows: choose another"
+    if procedure.procedure_type not in plans:
+        return "no care plan for this procedure type in schedules/"
+    if procedure.patient.language not in get_args(Language):
+        return "the patient's language is not one the care plans are written in"
+    if isinstance(exc, RenderError):
+        return f"a message text could not be filled in: {exc}"
+    if isinstance(exc, OverflowError | ValueError):
+        return "a date is out of range (performed or follow-up): correct it"
+    return f"planning failed ({type(exc).__name__}); see the worker's log"
+
+
+def set_aside(session: Session, reasons: dict[int, str]) -> int:
+    """Record why each procedure was not planned; the sweep no longer picks it up."""
+    count = 0
+    for procedure_id, reason in reasons.items():
+        result = session.execute(
+            update(Procedure)
+            .where(Procedure.id == procedure_id, Procedure.planned_at.is_(None),
+                   Procedure.plan_error.is_(None))
+            .values(plan_error=reason[:300]),
+            execution_options={"synchronize_session": False})
+        count += getattr(result, "rowcount", 0) or 0
+    return count
 
 
 @dataclass(frozen=True)

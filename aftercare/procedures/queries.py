@@ -24,7 +24,7 @@ def describe(procedure: Procedure) -> ProcedureOut:
         status=procedure.status, cancel_reason=procedure.cancel_reason,
         performed_at=procedure.performed_at, follow_up_at=procedure.follow_up_at,
         side=procedure.side, clinician=procedure.clinician,
-        planned=procedure.planned_at is not None,
+        planned=procedure.planned_at is not None, plan_error=procedure.plan_error,
         patient=PatientOut(
             id=p.id, first_name=p.first_name, phone=p.phone, email=p.email,
             timezone=p.timezone, language=p.language, sms_consent=p.sms_consent,

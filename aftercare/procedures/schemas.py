@@ -107,6 +107,8 @@ class ProcedureOut(BaseModel):
     side: str | None
     clinician: str | None
     planned: bool
+    # Why planning set this procedure aside (fix it with a reschedule, or cancel it).
+    plan_error: str | None = None
     patient: PatientOut
     messages: list[MessageOut]
 

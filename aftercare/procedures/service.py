@@ -96,18 +96,33 @@ def reschedule(
     session: Session, *, procedure_id: int, patch: ProcedurePatch,
     plans: dict[str, CarePlan], policy: PlanningPolicy, now: datetime,
 ) -> Procedure:
-    """New time, zone or follow-up date: re-plan every message that has not gone yet."""
+    """New time, zone or follow-up date: re-plan every message that has not gone yet.
+
+    A procedure planning had set aside is planned again here, and its reason cleared; a
+    change that still cannot be planned is refused and changes nothing."""
     procedure = get_procedure(session, procedure_id)
     if procedure.status != "active":
         raise InvalidRequest(("status",), "a cancelled procedure cannot be rescheduled")
-    if patch.performed_at is not None:
-        procedure.performed_at = patch.performed_at
-    if patch.follow_up_at is not None:
-        procedure.follow_up_at = patch.follow_up_at
-    if patch.timezone is not None:
-        procedure.patient.timezone = patch.timezone
-    replan(session, procedure_ids=[procedure.id], plans=plans, policy=policy, now=now)
+    try:
+        with session.begin_nested():  # rolled back alone when planning refuses the change
+            if patch.performed_at is not None:
+                procedure.performed_at = patch.performed_at
+            if patch.follow_up_at is not None:
+                procedure.follow_up_at = patch.follow_up_at
+            if patch.timezone is not None:
+                procedure.patient.timezone = patch.timezone
+            replan(session, procedure_ids=[procedure.id], plans=plans, policy=policy, now=now)
+            if procedure.plan_error is not None:
+                raise _NotPlannable(procedure.plan_error)
+    except _NotPlannable as refused:
+        reason = str(refused)
+        field = "timezone" if "time zone" in reason else "performed_at"
+        raise InvalidRequest((field,), f"cannot be planned: {reason}") from None
     return procedure
+
+
+class _NotPlannable(Exception):
+    pass
 
 
 def cancel(session: Session, *, procedure_id: int, reason: str) -> Procedure:

@@ -55,6 +55,21 @@ def _lock_unread(session: Session, reply_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+def set_aside(session: Session, *, reply_id: int, exc: Exception, now: datetime) -> None:
+    """A reply the reader could not read: it goes to the review queue as open, for a person
+    to read, with the reason (the kind of problem, never the text). Read once: a later run
+    does not try again; `aftercare replies reread` does, and clears the reason."""
+    reply = session.get(Reply, reply_id, populate_existing=True)
+    if reply is None or reply.read_at is not None:
+        return
+    reply.read_error = f"could not be read automatically ({type(exc).__name__})"
+    reply.read_at = now
+    reply.triage, reply.triage_rank = "review", TRIAGE_RANK["review"]
+    reply.reasons = ["could not be read automatically: a person must read it"]
+    if reply.review_status in ("pending", "none"):
+        reply.review_status = "open"
+
+
 def check_in_context(reply: Reply, plans: dict[str, CarePlan]) -> CheckInContext | None:
     """The care plan step the reply answers, with its choices and YES/NO meanings."""
     message = reply.answers
@@ -91,6 +106,7 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
     reply.severity = reading.severity
     reply.reasons = reasons
     reply.read_at = now
+    reply.read_error = None
     if reply.review_status in ("pending", "none", "open"):
         reply.review_status = "open" if triage != "none" else "none"
     session.add(ReplyReading(reply_id=reply.id, reader_version=reading.reader_version,

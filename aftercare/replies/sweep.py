@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.models import Reply
 from aftercare.db.session import transaction
 from aftercare.queue import TaskQueue
-from aftercare.replies.processing import process_reply
+from aftercare.replies.processing import process_reply, set_aside
 from aftercare.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
                 settings: Settings, clock: Callable[[], datetime], queue: TaskQueue,
                 page: int = 500) -> ReadReport:
     """Every unread reply there is, oldest first, each in its own transaction: one that fails
-    to read is logged and left for the next run, and does not hold up the others."""
+    to read is set aside for a person (see processing.set_aside) and does not hold up the
+    others."""
     report = ReadReport()
     after = 0
     while True:
@@ -49,9 +51,20 @@ def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
                 with transaction(sessions) as session:
                     urgent = process_reply(session, reply_id=reply_id, plans=plans,
                                            settings=settings, now=clock(), queue=queue)
-            except Exception:
-                report.failed += 1
+            except (OperationalError, InterfaceError):
+                report.failed += 1  # the database, not the reply: the next run tries again
                 log.exception("could not read reply %s; the next run tries again", reply_id)
+                continue
+            except Exception as exc:
+                # Reading it again would fail the same way: a person reads it instead.
+                report.failed += 1
+                log.warning("could not read reply %s; set aside for review", reply_id,
+                            exc_info=True)
+                try:
+                    with transaction(sessions) as session:
+                        set_aside(session, reply_id=reply_id, exc=exc, now=clock())
+                except Exception:  # left unread for the next run; the others still go on
+                    log.exception("could not set reply %s aside either", reply_id)
                 continue
             report.read += 1
             report.urgent += urgent

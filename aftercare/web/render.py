@@ -39,11 +39,20 @@ def zone_or_utc(zone: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def on_wall_clock(value: datetime, zone: str | None) -> datetime:
+    """`value` on the zone's wall clock; in UTC when the zone is unknown or the instant has
+    no local time there (a stored year-1 date west of Greenwich), so a page still shows."""
+    try:
+        return value.astimezone(zone_or_utc(zone))
+    except (OverflowError, ValueError):
+        return value
+
+
 def local_time(value: datetime | None, zone: str | None = None, *, year: bool = False) -> str:
     """'Mon 2 Mar, 09:00 EST' on the given zone's wall clock (the patient's, usually)."""
     if value is None:
         return ""
-    local = value.astimezone(zone_or_utc(zone))
+    local = on_wall_clock(value, zone)
     day = f"{local:%a} {local.day} {local:%b}" + (f" {local.year}" if year else "")
     return f"{day}, {local:%H:%M %Z}"
 
@@ -51,7 +60,7 @@ def local_time(value: datetime | None, zone: str | None = None, *, year: bool = 
 def local_date(value: datetime | None, zone: str | None = None) -> str:
     if value is None:
         return ""
-    local = value.astimezone(zone_or_utc(zone))
+    local = on_wall_clock(value, zone)
     return f"{local:%a} {local.day} {local:%b %Y}"
 
 

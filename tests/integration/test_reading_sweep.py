@@ -152,10 +152,10 @@ def test_two_sweeps_at_once_act_on_an_urgent_reply_once(container: Container) ->
                for r in replies(container).values())
 
 
-def test_a_reply_that_fails_to_read_is_counted_and_the_others_are_read(
+def test_a_reply_that_fails_to_read_is_set_aside_for_a_person_and_the_others_are_read(
         container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
     phone = "+12125550131"
-    patient_id, _, _ = add_patient(container, phone)
+    add_patient(container, phone)
     ids = [receive(container, phone, body) for body in ("a bit sore", "boom", "all good")]
     seen: list[str] = []
 
@@ -170,13 +170,18 @@ def test_a_reply_that_fails_to_read_is_counted_and_the_others_are_read(
     assert seen == ["a bit sore", "boom", "all good"]  # oldest first
     stored = replies(container)
     assert stored[ids[0]].read_at == stored[ids[2]].read_at == NOW
-    # Its transaction rolled back, matching included: left whole for the next run.
-    assert stored[ids[1]].read_at is None and stored[ids[1]].patient_id is None
+    # Its reading rolled back; it waits in the review queue with the reason instead.
+    failed = stored[ids[1]]
+    assert failed.read_error == "could not be read automatically (ValueError)"
+    assert (failed.triage, failed.review_status, failed.read_at) == ("review", "open", NOW)
     assert readings(container) == 2
 
     monkeypatch.undo()
-    assert sweep(container) == ReadReport(read=1, urgent=0, failed=0)
-    assert replies(container)[ids[1]].patient_id == patient_id
+    assert sweep(container) == ReadReport(read=0, urgent=0, failed=0)  # not retried
+    with transaction(container.sessions) as session:  # `aftercare replies reread`
+        assert processing.reread(session, reply_id=ids[1], plans=container.plans,
+                                 settings=container.settings, now=NOW, queue=container.queue)
+    assert replies(container)[ids[1]].read_error is None
 
 
 def test_a_check_in_texted_after_the_reply_arrived_is_not_the_one_it_answers(
@@ -220,4 +225,5 @@ def test_a_run_reads_every_page_and_a_failing_reply_does_not_stop_it(
                          queue=container.queue, page=2)
     assert report == ReadReport(read=6, urgent=0, failed=1)
     stored = replies(container)
-    assert [stored[i].read_at is not None for i in ids] == [False] + [True] * 6
+    assert all(stored[i].read_at == NOW for i in ids)
+    assert [stored[i].read_error is not None for i in ids] == [True] + [False] * 6

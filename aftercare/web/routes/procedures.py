@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from aftercare import audit
 from aftercare.container import Container
-from aftercare.db.models import Procedure
+from aftercare.db.models import Procedure, Reply
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
 from aftercare.procedures import service
@@ -20,7 +19,7 @@ from aftercare.procedures.schemas import ProcedurePatch
 from aftercare.review.service import OUTCOMES
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import StaffUser
-from aftercare.web.render import flash, page
+from aftercare.web.render import flash, on_wall_clock, page, zone_or_utc
 from aftercare.web.security import verify_csrf
 from aftercare.web.views import search, timeline, trend
 from aftercare.web.views.procedure_form import (
@@ -108,14 +107,14 @@ def _context(session: Session, container: Container, procedure: Procedure,
              **extra: Any) -> dict[str, Any]:
     zone = procedure.patient.timezone
     replies = timeline.replies_for(session, procedure.id)
-    local = procedure.performed_at.astimezone(ZoneInfo(zone))
+    local = on_wall_clock(procedure.performed_at, zone)
     values = {"date": local.date().isoformat(), "time": f"{local:%H:%M}", **zone_choice(zone)}
     context: dict[str, Any] = {
         "procedure": procedure, "patient": procedure.patient, "zone": zone,
         "plan": container.plans.get(procedure.procedure_type),
         "events": timeline.timeline(procedure, replies),
         "counts": timeline.message_counts(procedure),
-        "chart": trend.build_chart(replies, performed_at=procedure.performed_at, zone=zone),
+        "chart": _chart(replies, procedure),
         "states": timeline.MESSAGE_STATES, "triage_labels": timeline.TRIAGE_LABELS,
         "outcomes": OUTCOMES, "zones": COMMON_ZONES, "other_zone": OTHER_ZONE,
         "reschedule_values": values, "reschedule_errors": {},
@@ -123,3 +122,15 @@ def _context(session: Session, container: Container, procedure: Procedure,
     context.update(extra)
     return context
 
+
+
+def _chart(replies: list[Reply], procedure: Procedure) -> trend.Chart | None:
+    """The symptom trend; none when the stored dates cannot be drawn (a procedure planning
+    set aside for its year-1 date, say): the rest of the page still shows."""
+    if procedure.plan_error is not None:
+        return None  # days since a date that could not be planned mean nothing
+    try:
+        return trend.build_chart(replies, performed_at=procedure.performed_at,
+                                 zone=zone_or_utc(procedure.patient.timezone).key)
+    except (OverflowError, ValueError):
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -66,9 +66,12 @@ def search(session: Session, filters: Filters, *, clinic_zone: str) -> Results:
         try:
             start = datetime.combine(date.fromisoformat(filters.day), time(0),
                                      tzinfo=ZoneInfo(clinic_zone))
-            query = query.where(Procedure.performed_at >= start,
-                                Procedure.performed_at < start + timedelta(days=1))
-        except ValueError:
+            # In UTC here: a day at the edge of the calendar (0001-01-01) raises now, not
+            # when the query is sent.
+            end = (start + timedelta(days=1)).astimezone(UTC)
+            query = query.where(Procedure.performed_at >= start.astimezone(UTC),
+                                Procedure.performed_at < end)
+        except (ValueError, OverflowError):
             day_error = f"{filters.day!r} is not a date; use YYYY-MM-DD"
     if filters.procedure_type:
         query = query.where(Procedure.procedure_type == filters.procedure_type)
