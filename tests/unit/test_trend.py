@@ -97,3 +97,11 @@ def test_a_reading_from_before_per_symptom_severities_lends_nothing() -> None:
     assert single.reading is not None
     single.reading = {k: v for k, v in single.reading.items() if k != "severities"}
     assert symptom_value(single, "bruising") == 3
+
+
+def test_a_reply_with_a_date_no_calendar_can_place_is_left_out_not_the_chart() -> None:
+    odd = reply("swollen", 1)
+    odd.received_at = datetime(1, 1, 1, tzinfo=UTC)
+    chart = build_chart([reply("mild swelling", 2), odd],
+                        performed_at=PERFORMED, zone="America/New_York")
+    assert chart is not None and levels(chart, "swelling") == {2: 1}

@@ -145,7 +145,10 @@ def build_chart(replies: Iterable[Reply], *, performed_at: datetime, zone: str) 
     start = performed_at.astimezone(tz).date()
     by_day: list[tuple[int, Reply]] = []
     for reply in replies:
-        day = (reply.received_at.astimezone(tz).date() - start).days
+        try:
+            day = (reply.received_at.astimezone(tz).date() - start).days
+        except (OverflowError, ValueError):
+            continue  # a stored date no calendar can place: skip the point, keep the chart
         if day >= 0:
             by_day.append((day, reply))
     by_day.sort(key=lambda t: t[1].received_at)
