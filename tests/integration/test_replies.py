@@ -409,6 +409,8 @@ def test_undelivered_check_in_falls_back_to_email(client: TestClient,
     assert (original.status, original.error_code) == ("undelivered", "30003")
     fallback = [m for m in rows if m.dedupe_key == f"fallback:{message_id}:day1_check_in:email"]
     assert len(fallback) == 1 and fallback[0].body == original.body
+    # No later than the text it replaces would have gone.
+    assert original.expires_at is not None and fallback[0].expires_at == original.expires_at
     assert queue(container).dispatches == 1  # woken once, for the fallback
 
 
