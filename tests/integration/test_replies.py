@@ -384,11 +384,13 @@ def test_callback_before_the_send_committed_is_applied_later(client: TestClient,
             raise AssertionError
 
     container.channels["sms"] = EarlyProvider()  # type: ignore[assignment]
-    container.clock.now = NOW + timedelta(days=30)  # type: ignore[attr-defined]
     with transaction(container.sessions) as s:
         for m in s.scalars(select(Message)):
             if m.channel == "sms" and m.step != "day14_check_in":
                 m.status = "cancelled"
+            elif m.channel == "sms":
+                # When it falls due: later, past its expiry, it would be skipped.
+                container.clock.now = m.due_at  # type: ignore[attr-defined]
     send_due(container)
     with container.sessions() as s:
         row = s.scalars(select(Message).where(Message.step == "day14_check_in",
