@@ -285,3 +285,5 @@ def test_care_plans_page_lists_every_plan_with_its_steps(web: Web) -> None:
         for step in plan.steps:
             assert f"({step.key})" in page.text
     assert "2 h after" in page.text and "Day 1" in page.text
+    # Each time-bound step says how late it may still go (the walk nudge: its kind's 3 h).
+    assert "(walk_2h) · skipped when more than 3 h late" in text_of(page)
