@@ -17,6 +17,10 @@ from aftercare.careplans.schema import QuietHours
 # What a patient just texted is answered whatever their settings: the reply to a keyword and
 # the safety text after a red flag are required, even after STOP and at night.
 ANSWERS = frozenset({"keyword_reply", "safety"})
+# The service's own urgent messages: never held for quiet hours, never too late to send.
+URGENT = ANSWERS | {"alert"}
+# How a row held at send time is marked; the reason stays on the timeline once it is sent.
+WAITED = "waited for quiet hours to end"
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,49 @@ def may_send(
             return Skip("no email consent")
         if not recipient.has_email:
             return Skip("no email address")
+    if kind in URGENT:
+        return Go()
     zone = ZoneInfo(recipient.timezone)
     allowed = after_quiet_hours(at, zone, quiet_hours)
     if allowed != at:
-        return Wait(allowed, f"quiet hours: waits until {allowed.astimezone(zone):%a %H:%M}")
+        return Wait(allowed, f"{WAITED} ({at.astimezone(zone):%H:%M} "
+                             f"patient time; goes {allowed.astimezone(zone):%a %H:%M})")
     return Go()
+
+
+def at_send_time(
+    *, channel: Literal["sms", "email"], kind: str, recipient: Recipient | None,
+    at: datetime, quiet_hours: QuietHours, due_at: datetime, expires_at: datetime | None,
+) -> Decision:
+    """`may_send` again just before the provider is called, plus lateness: a time-bound
+    reminder past its expiry (a walk nudge after an outage) is skipped, not sent late, and
+    one that would only leave quiet hours after its expiry is skipped at once."""
+    if recipient is None or kind in URGENT:
+        return may_send(channel=channel, kind=kind, recipient=recipient, at=at,
+                        quiet_hours=quiet_hours)
+    if expires_at is not None and at >= expires_at:
+        return Skip(_too_late(at, due_at, expires_at))
+    decision = may_send(channel=channel, kind=kind, recipient=recipient, at=at,
+                        quiet_hours=quiet_hours)
+    if isinstance(decision, Wait) and expires_at is not None and decision.until >= expires_at:
+        return Skip(_too_late(decision.until, due_at, expires_at)
+                    + " (by the end of quiet hours)")
+    return decision
+
+
+def _too_late(at: datetime, due_at: datetime, expires_at: datetime) -> str:
+    return (f"skipped: {_span(at - due_at)} late, "
+            f"expired after {_span(expires_at - due_at)}")
+
+
+def _span(span: timedelta) -> str:
+    """A lateness in the unit a person would say: 45 min, 30 h, 3 d."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 72 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
 
 
 def after_quiet_hours(at: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:

@@ -29,6 +29,18 @@ StepChannel = Literal["sms", "email", "both"]
 StepKind = Literal["walking", "compression", "activity", "check_in", "follow_up", "guidance"]
 Severity = Literal["mild", "moderate", "severe"]
 
+# How late a step's message may still go, by kind, when the step gives no `expires_after`:
+# a nudge to walk or to wear the stocking is about that moment; a check-in still helps the
+# same day; a prompt to book or attend a follow-up, for days. A guide never expires.
+EXPIRES_AFTER: dict[str, timedelta | None] = {
+    "walking": timedelta(hours=3),
+    "compression": timedelta(hours=6),
+    "activity": timedelta(hours=12),
+    "check_in": timedelta(hours=24),
+    "follow_up": timedelta(days=3),
+    "guidance": None,
+}
+
 # The symptom codes of the reply reader (shared/eval/REPLIES.md).
 SYMPTOM_CODES = frozenset(
     {
@@ -172,6 +184,16 @@ class Step(_Strict):
     on_no: ChoiceMeaning | None = None
     # Still worth sending when the procedure is logged after the step fell due (the guide).
     send_when_late: bool = False
+    # How long after its due time the message still makes sense; later (an outage, retries)
+    # it is skipped at send time. Absent: the default for its kind (EXPIRES_AFTER).
+    expires_after: Offset | None = None
+
+    @property
+    def expiry(self) -> timedelta | None:
+        """How long the message stays worth sending; None: it never expires."""
+        if self.expires_after is not None:
+            return self.expires_after.duration
+        return EXPIRES_AFTER[self.kind]
 
     @property
     def channels(self) -> tuple[Channel, ...]:

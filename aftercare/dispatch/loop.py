@@ -29,6 +29,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    skipped: int = 0  # past its expiry at send time: too late to make sense
     errors: int = 0
     waiting: int = 0  # fell in quiet hours at send time: back to planned for later
     # Claims another dispatcher or reconciliation took over before we called the provider.

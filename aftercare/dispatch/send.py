@@ -4,7 +4,8 @@ in parallel, and record what they answered.
 Each claimed row is already committed as "sending" before the provider is called. Just
 before the call the contact rules are asked again (`contact_rules.py`): a procedure cancelled,
 a patient who opted out or withdrew consent, or a clock now in the patient's quiet hours
-(a worker back from an outage at night) means the row is cancelled or waits, not sent.
+(a worker back from an outage at night) means the row is cancelled or waits, not sent; a
+reminder past its `expires_at` is skipped. Safety texts and clinician alerts always go.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from aftercare.channels.base import ChannelError, Outgoing, SendChannel, Sent
-from aftercare.contact_rules import Decision, Go, Recipient, Skip, may_send
+from aftercare.contact_rules import Decision, Go, Recipient, Skip, at_send_time
 from aftercare.db.models import Message
 from aftercare.db.session import transaction
 from aftercare.dispatch.failures import record_failure
@@ -37,8 +38,8 @@ def send_chunk(
     policy: DispatchPolicy, clock: Callable[[], datetime], limiter: SendLimiter | None,
     claimed_at: datetime, senders: ThreadPoolExecutor,
 ) -> list[str]:
-    """Returns one outcome per row: sent, retried, failed, cancelled, waiting, superseded,
-    set_aside, errors."""
+    """Returns one outcome per row: sent, retried, failed, cancelled, skipped, waiting,
+    superseded, set_aside, errors."""
     outcomes: list[str] = []
     with transaction(sessions) as session:
         rows = load_claimed(session, ids)
@@ -113,10 +114,11 @@ def recheck(message: Message, policy: DispatchPolicy, now: datetime) -> Decision
     recipient = Recipient(timezone=patient.timezone, sms_consent=patient.sms_consent,
                           email_consent=patient.email_consent, has_email=bool(patient.email),
                           sms_opted_out=patient.sms_opted_out_at is not None)
-    decision = may_send(channel=message.channel,  # type: ignore[arg-type]
-                        kind=message.kind, recipient=recipient, at=now,
-                        quiet_hours=policy.quiet_hours_for(
-                            procedure.procedure_type if procedure else None))
+    decision = at_send_time(channel=message.channel,  # type: ignore[arg-type]
+                            kind=message.kind, recipient=recipient, at=now,
+                            due_at=message.due_at, expires_at=message.expires_at,
+                            quiet_hours=policy.quiet_hours_for(
+                                procedure.procedure_type if procedure else None))
     if isinstance(decision, Skip) and decision.reason.startswith("no "):
         return Skip(f"{decision.reason} at send time")  # consent withdrawn since planning
     return decision
@@ -147,8 +149,10 @@ def why_not_sendable(message: Message, exc: Exception) -> str:
 
 def _hold(session: Session, message_id: int, decision: Decision) -> str:
     if isinstance(decision, Skip):
-        finish(session, message_id, status="cancelled", reason=decision.reason)
-        return "cancelled"
+        # Too late to make sense is "skipped", as planning marks a step already past.
+        status = "skipped" if decision.reason.startswith("skipped:") else "cancelled"
+        finish(session, message_id, status=status, reason=decision.reason)
+        return status
     assert not isinstance(decision, Go)
     # Back to planned for later; the claim that brought it here was not an attempt.
     session.execute(

@@ -256,7 +256,7 @@ def _write(session: Session, changes: list[_Changes]) -> int:
 def _values(pm: PlannedMessage) -> dict[str, object]:
     return {"kind": pm.kind, "status": pm.status, "reason": pm.reason, "due_at": pm.due_at,
             "send_after": pm.due_at, "local_due": pm.local_due.isoformat(),
-            "subject": pm.subject, "body": pm.body}
+            "subject": pm.subject, "body": pm.body, "expires_at": pm.expires_at}
 
 
 def _new_row(procedure: Procedure, pm: PlannedMessage) -> writer.NewMessage:
@@ -265,4 +265,4 @@ def _new_row(procedure: Procedure, pm: PlannedMessage) -> writer.NewMessage:
         procedure_id=procedure.id, patient_id=procedure.patient_id, step=pm.step,
         channel=pm.channel, kind=pm.kind, status=pm.status, reason=pm.reason,
         due_at=pm.due_at, local_due=pm.local_due.isoformat(), subject=pm.subject,
-        body=pm.body, language=procedure.patient.language)
+        body=pm.body, language=procedure.patient.language, expires_at=pm.expires_at)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from aftercare.channels.base import Sent
+from aftercare.contact_rules import WAITED
 from aftercare.db.models import DeliveryEvent, Message
 from aftercare.outbox.status import apply_stored_events
 from aftercare.outbox.writer import MESSAGES
@@ -20,7 +21,10 @@ def record_sent(session: Session, sent: list[tuple[int, str, Sent]], *, now: dat
                                MESSAGES.c.status == "sending")
         .values(status="sent", sent_at=now, provider=bindparam("provider_name"),
                 provider_id=bindparam("sid"), provider_status=bindparam("sid_status"),
-                reason=None, updated_at=now),
+                # A wait for quiet hours stays on the timeline; a retry's error does not.
+                reason=case((MESSAGES.c.reason.startswith(WAITED), MESSAGES.c.reason),
+                            else_=None),
+                updated_at=now),
         [{"row_id": row_id, "provider_name": provider, "sid": r.provider_id,
           "sid_status": r.provider_status} for row_id, provider, r in sent],
         execution_options={"synchronize_session": False})

@@ -102,7 +102,9 @@ def _fall_back_to_email(session: Session, message: Message, now: datetime) -> bo
         procedure_id=message.procedure_id, patient_id=message.patient_id, step=message.step,
         channel="email", kind=message.kind, due_at=now, local_due=now.isoformat(),
         language=message.language, subject=_subject(message.language), body=message.body,
-        reason="the text was not delivered; sent by email instead")]) > 0
+        reason="the text was not delivered; sent by email instead",
+        # As late as the text it replaces may go, no later.
+        expires_at=message.expires_at)]) > 0
 
 
 def _subject(language: str) -> str:

@@ -49,6 +49,7 @@ class NewMessage:
     reply_id: int | None = None
     audience: str = "patient"  # or "clinician"
     to_address: str | None = None  # when it does not go to the patient on file
+    expires_at: datetime | None = None  # too late to send after this (see contact_rules)
 
     def row(self) -> dict[str, object]:
         return {**self.__dict__, "send_after": self.due_at, "attempts": 0}

@@ -74,6 +74,7 @@ class PlannedMessage:
     body: str
     subject: str | None
     reason: str | None = None  # why skipped, or why it moved (quiet hours, logged late)
+    expires_at: datetime | None = None  # UTC; after it, dispatch skips the message
 
     @property
     def key(self) -> tuple[str, str]:
@@ -171,6 +172,7 @@ def _message(
     return PlannedMessage(
         step=step.key, channel=channel, kind=step.kind, status=status, due_at=due,
         local_due=due.astimezone(zone), body=body, subject=subject, reason=reason,
+        expires_at=None if step.expiry is None else due + step.expiry,
     )
 
 

@@ -384,11 +384,13 @@ def test_callback_before_the_send_committed_is_applied_later(client: TestClient,
             raise AssertionError
 
     container.channels["sms"] = EarlyProvider()  # type: ignore[assignment]
-    container.clock.now = NOW + timedelta(days=30)  # type: ignore[attr-defined]
     with transaction(container.sessions) as s:
         for m in s.scalars(select(Message)):
             if m.channel == "sms" and m.step != "day14_check_in":
                 m.status = "cancelled"
+            elif m.channel == "sms":
+                # When it falls due: later, past its expiry, it would be skipped.
+                container.clock.now = m.due_at  # type: ignore[attr-defined]
     send_due(container)
     with container.sessions() as s:
         row = s.scalars(select(Message).where(Message.step == "day14_check_in",
@@ -409,6 +411,8 @@ def test_undelivered_check_in_falls_back_to_email(client: TestClient,
     assert (original.status, original.error_code) == ("undelivered", "30003")
     fallback = [m for m in rows if m.dedupe_key == f"fallback:{message_id}:day1_check_in:email"]
     assert len(fallback) == 1 and fallback[0].body == original.body
+    # No later than the text it replaces would have gone.
+    assert original.expires_at is not None and fallback[0].expires_at == original.expires_at
     assert queue(container).dispatches == 1  # woken once, for the fallback
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure, Reply, Review
 from aftercare.db.session import transaction
+from aftercare.dispatch.loop import dispatch_due
 from tests.conftest import FrozenClock
 from tests.integration.test_web_support import Web, add_user, make_web, text_of
 from tests.support.queue import run_planning
@@ -184,6 +185,37 @@ def test_procedure_page_shows_the_timeline_replies_reviews_and_trend(web: Web) -
     assert "EST" in text
 
 
+def test_the_timeline_says_why_a_message_waited_or_was_skipped(web: Web) -> None:
+    procedure_id = log(web)  # 09:00 in New York, logged at 10:00
+    run_planning(web.container)
+    container = web.container
+
+    def dispatch(at: datetime) -> None:
+        container.clock.now = at  # type: ignore[attr-defined]
+        dispatch_due(sessions=container.sessions, channels=container.channels,
+                     policy=container.dispatch_policy, clock=container.clock)
+
+    def timeline() -> str:
+        page = web.client.get(f"/procedures/{procedure_id}")
+        if page.status_code != 200:  # hours later the sign-in has lapsed: sign in again
+            assert web.login("nurse@example.org").status_code == 303
+            page = web.client.get(f"/procedures/{procedure_id}")
+        return text_of(page)
+
+    dispatch(datetime(2026, 3, 3, 3, 24, tzinfo=UTC))  # back from an outage at 22:24 there
+    text = timeline()
+    assert "waited for quiet hours to end (22:24 patient time; goes Tue 08:00)" in text
+    assert "skipped: 11 h late, expired after 3 h" in text  # the 11:00 walk nudge
+    dispatch(datetime(2026, 3, 3, 13, 0, tzinfo=UTC))
+    with container.sessions() as session:
+        welcome = session.scalars(select(Message).where(
+            Message.procedure_id == procedure_id, Message.step == "welcome")).all()
+    assert {m.status for m in welcome} == {"sent"}
+    # Sent at 08:00, and the timeline still says why not at 10:00 the day before.
+    text = timeline()
+    assert text.count("waited for quiet hours to end (22:24 patient time") == len(welcome)
+
+
 def text_of_fragment(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
@@ -256,3 +288,5 @@ def test_care_plans_page_lists_every_plan_with_its_steps(web: Web) -> None:
         for step in plan.steps:
             assert f"({step.key})" in page.text
     assert "2 h after" in page.text and "Day 1" in page.text
+    # Each time-bound step says how late it may still go (the walk nudge: its kind's 3 h).
+    assert "(walk_2h) · skipped when more than 3 h late" in text_of(page)
