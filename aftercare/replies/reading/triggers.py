@@ -216,6 +216,11 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "blood", "no (para|paraba|deja) de sangrar", "mucha sangre",
         "no (para|paraba|se detiene|se para|se detenia)", "sin parar",
         "(keeps|keep|kept) (coming|going|dripping|oozing|seeping|flowing|running)",
+        # Blood running or dripping, or bleeding that firm pressure does not stop.
+        "(dripping|running|trickling|pouring|gotea|goteando|chorrea|chorreando)",
+        "even (when|if|though|with|after) *3 (push|pushing|press|pressing|pressure|hold|"
+        "holding|squeeze|squeezing)", "aunque (apriete|presione|aprieto|presiono)",
+        "(wound|wont|won't|dont|don't) stop",
     ],
     "q:ongoing": [
         "still (bleeding|bleed|oozing|coming|dripping|seeping|going|running)", "sigue sangrando",
@@ -236,6 +241,13 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "only (one|my left|my right|the left|the right|on one) (leg|calf|ankle|foot|side)",
         "(one|1) (leg|calf) (is|s|looks|feels) *2 (swollen|bigger|fatter|puffy|larger)",
         "(just|only) [on] one (side|leg)", "(solo|nada mas) (una|la) (pierna|pantorrilla)",
+        # The treated leg only: REPLIES.md counts it as more, not less, likely a clot.
+        "only (the|my) (leg|one|side|calf) (they|you|that|the doctor|he|she) *2 (did|done|"
+        "treated|worked on|injected)", "only (the|my|on the|in the) treated (leg|one|side|calf)",
+        "(other|good|untreated) (leg|one|side|calf) *2 (is|s|looks|feels|seems) *2 (normal|fine|"
+        "ok|okay|good)", "(la otra|el otro|la otra pierna|la buena) *2 (esta|se ve|esta) *1 "
+        "(normal|bien)", "solo (la|en la) (pierna|pantorrilla) que me (trataron|hicieron|"
+        "operaron|inyectaron)",
     ],
     "q:open": ["(opened|open|burst|broke|broken|raw|weeping|oozing|se abrio|abierta|"
                "reventada|reventado|se reviento)",
