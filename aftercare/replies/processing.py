@@ -98,8 +98,9 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
         # Asked to stop or restart in a sentence, not the keyword: a person confirms with
         # one tap on the reply's page.
         triage = triage if triage == "urgent" else "review"
-        reasons = [*reasons, "asks to stop messages: confirm and opt out"
-                   if reading.intent == "opt_out" else "asks for messages again: confirm and opt in"]
+        asks = ("asks to stop messages: confirm and opt out" if reading.intent == "opt_out"
+                else "asks for messages again: confirm and opt in")
+        reasons = [*reasons, asks]
     if reply.media and triage in ("none", "routine"):
         # A photo is for a person to see, whatever the words around it say.
         triage = "review"

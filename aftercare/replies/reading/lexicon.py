@@ -87,7 +87,8 @@ MACROS: dict[str, str] = {
 
 _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
     "chest_pain": [
-        "chest (paint|paints|pane|pian|pain|pains|pian|hurts|hurt|hurting|ache|aches|aching|tight|tightness|"
+        "chest (paint|paints|pane|pain|pains|pian|hurts|hurt|hurting|ache|aches|aching|"
+        "tight|tightness|"
         "pressure|discomfort|painful|sore|feels tight|is tight|feels heavy|is hurting|is sore)",
         "chest *3 (@hurt|@tight|burning|sharp)",
         "(tight|tightness|pressure|pain|pains|ache|discomfort|hurts|hurt|hurting|heaviness|"
