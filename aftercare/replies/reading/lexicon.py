@@ -609,6 +609,12 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(toes|toe|foot|feet|dedos|toenails) *4 (cold|ice cold|icy|freezing|frozen|chilly|"
         "like ice)", "(cold|icy|freezing|frozen|ice cold) (toes|toe|foot|feet)",
     ],
+    # "toes are white and cold": the colour and the cold joined by "and", one finding
+    "!cold_pale_toes": [
+        "(toes|toe|foot|feet|dedos|pie|pies) *4 (blue|bluish|purple|white|pale|grey|gray|dusky|"
+        "azules|morados|blancos|blancas|palidos) (and|y) (cold|icy|freezing|frio|frios|frias|"
+        "helados)",
+    ],
     "!pale_toes": [
         "(pie|pies|dedos) *4 (azul|azules|morado|morados|morada|moradas|blanco|blancos|blanca|"
         "blancas|palido|palidos|palida|palidas|gris|grises|oscuro|oscuros)",

@@ -22,7 +22,8 @@ _SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 # "the bleeding stopped"); an expected local one that has gone is simply not there any more.
 EPISODIC = frozenset({"bleeding", "vision_change", "headache", "chest_pain", "coughing_blood",
                       "breathing_difficulty", "neuro_deficit", "allergic_reaction", "fever"})
-_SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "cold_toes", "pale_toes", "clot", "unwell"})
+_SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "cold_toes", "pale_toes", "cold_pale_toes",
+                              "clot", "unwell"})
 _UNITS = frozenset({"days", "day", "hours", "hour", "weeks", "week", "times", "x", "/", "out",
                     "of", "minutes", "mins", "am", "pm", "dias", "horas", "semanas", "de"})
 
@@ -41,6 +42,9 @@ def read_reply(
     if a.scale == 0 and "pain" in present:  # "pain 0/10"
         present.remove("pain")
         absent.append("pain")
+    if "fever" in present and _normal_temperature(a.temperature):  # "temp 98.4"
+        present.remove("fever")
+        absent.append("fever")
     symptoms = _merge([f for f in a.findings if f.code in present])
     signals = {f.code[1:] for f in a.findings if f.code.startswith("!")
                and f.status == "present"}
@@ -126,6 +130,10 @@ _NOT_CARER = re.compile(
     r"|(?:had|tuvo|tenia) (?:a |an |un |una )?(?:stroke|derrame|clot|coagulo|dvt|heart attack)"
     rf"|{_RELATIVE} (?:had|tuvo|used to|was|once)"
     r"|for me|para mi|(?:that is|thats|es) (?:his|her|su) )\b")
+
+
+def _normal_temperature(t: float | None) -> bool:
+    return t is not None and (35.0 <= t < 37.8 or 95.0 <= t < 100.0)
 
 
 def _carer_report(findings: Iterable[Finding], a: Analysis, level: str

@@ -39,6 +39,7 @@ SIGNALS = {
     "call_me": ("review", "asked for a call"),
     "cold_toes": ("review", "toes or foot cold: stocking may be too tight"),
     "pale_toes": ("review", "toes or foot pale or blue: stocking may be too tight"),
+    "cold_pale_toes": ("review", "toes or foot cold and pale or blue"),
     "unwell": ("review", "feels unwell (nausea or sickness)"),
 }
 LOCAL = ("bruising", "swelling", "pain", "redness", "itching", "warmth")
@@ -149,6 +150,9 @@ def _infection(s: dict[str, Symptom], temperature: float | None) -> Iterable[tup
 
 def _circulation(d: TriageInput) -> Iterable[tuple[str, str]]:
     """Toes or foot cold *and* pale, white, blue, purple, grey or dusky (REPLIES.md)."""
+    if "cold_pale_toes" in d.signals:
+        yield "urgent", "toes or foot cold and pale or blue: possible blocked artery"
+        return
     if "cold_toes" not in d.signals:
         return
     coloured = "pale_toes" in d.signals or "discoloration" in d.symptoms or (

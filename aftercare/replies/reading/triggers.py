@@ -81,10 +81,17 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "(resolved|resolving|resolution)", "(desaparecio|se fue|se quito|ya paso|paro|"
         "se detuvo)",
         "gone", "(all|completely) gone",
+        # "swelling is ok now", "swelling fine": gone for a local symptom; a red flag that
+        # was there and is now "ok" still counts (EPISODIC in reader.py)
+        # (the copula stays outside the trigger, so "the right one is fine" is its own
+        # clause and does not reach back to the left leg's swelling)
+        "(fine|ok|okay|normal|all good) [now|today|again] $",
     ],
     "neg_post": [
-        ("(no|nope|none|nah|nada|negative|ninguno|ninguna|cero|zero|not really|not at all) $",
+        ("(no|nope|none|nah|nada|negative|ninguno|ninguna|cero|zero|0|not really|not at all) $",
          "answer"),
+        # an echo answered "fine": "Breathing? Fine." (never a trailing "... breathe good")
+        ("(?|:|-|=) (fine|ok|okay|good|normal|all good|nothing) $", "answer"),
         "(free|gone free)", "(absent|not present|not seen|not noted|not found|not "
         "visualized|not demonstrated|not detected|not appreciated|not identified)",
         "(is|was|were|are|has been|have been|s) (negative|ruled out|excluded|absent)",
@@ -111,6 +118,10 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         ("(sin|ningun|ninguna|ninguno|nada de|ni|tampoco|no hay|no tengo|no tiene|"
          "no siento|no noto|no veo|no he tenido|no he notado|nunca)", "det"),
         ("no", "det"),
+        # "haven't seen any swelling": before the symptom, not "swelling not seen" after it
+        ("(have not|has not|had not|did not|do not|have never|has never) (seen|noticed|had|"
+         "felt|found|got|gotten|observed|experienced|spotted) [any|anything like|a]", "verb"),
+        ("(0|cero)", "det"),
     ],
     "hypo": [
         "(if|what if|in case|just in case|whether|unless|once)",
