@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from aftercare.careplans.schema import ChoiceMeaning
 from aftercare.replies.reading import intent as intents
@@ -16,6 +17,7 @@ from aftercare.replies.reading.types import READER_VERSION, CheckInContext, Read
 from aftercare.replies.reading.vocabulary import is_known, make_corrector
 
 _CORRECT = make_corrector()
+MAX_CHARS = 1600
 _SEVERITY_NAMES = {1: "mild", 2: "moderate", 3: "severe"}
 _SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 # A symptom that came and went is still reported ("blurry vision for 10 minutes, gone now",
@@ -31,6 +33,18 @@ _UNITS = frozenset({"days", "day", "hours", "hour", "weeks", "week", "times", "x
 def read_reply(
     text: str, *, language: str | None = None, check_in: CheckInContext | None = None
 ) -> Reading:
+    # One SMS is at most 1,600 characters (Twilio's limit). Reading more would cost time
+    # that grows faster than the text, and delay another patient's urgent reply; the rest
+    # is kept, and a person reads it.
+    cut = len(text) > MAX_CHARS
+    reading = _read(text[:MAX_CHARS], language, check_in)
+    if cut and reading.triage in ("none", "routine"):
+        reading = replace(reading, triage="review", reasons=(
+            *reading.reasons, f"longer than {MAX_CHARS} characters: only the start was read"))
+    return reading
+
+
+def _read(text: str, language: str | None, check_in: CheckInContext | None) -> Reading:
     norm = normalise(text, known=is_known, correct=_CORRECT)
     lang = languages.detect(norm, language)
     choice, meaning, answered = _answer(norm, check_in)

@@ -30,7 +30,7 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "no (better|improvement)",
         "not (going|gone|coming|come|went) (down|away)", "not (getting|any) better",
         "not (stop|stopping|stopped|stoping)",
-        "[has|have|is|s|are|was] (gone|went|going|come|coming|came|goes) down",
+        "[has|have|is|s|are|was] (going|coming|goes) down",
         "(will|can|does|did|would|is) not (stop|end)",
         "not (walk|stand|sleep|put weight|bear weight|move|wear|drive|work|bend)",
         "not (help|helping|helped|working|work)", "not (cause|extend|drain|appear to have)",
@@ -78,6 +78,8 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "([is|are|has|have|s] (gone|went away|gone away|disappeared|resolved|cleared|"
         "cleared up|stopped|healed|settled|vanished|subsided|finished))",
         "(went|gone) away", "(anymore|any more|no more)",
+        # "swelling went down": gone, as patients mean it ("going down" is only better)
+        "[has|have|is|s|are|was] (gone|went|come|came) down",
         "(resolved|resolving|resolution)", "(desaparecio|se fue|se quito|ya paso|paro|"
         "se detuvo)",
         "gone", "(all|completely) gone",
@@ -85,7 +87,7 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         # was there and is now "ok" still counts (EPISODIC in reader.py)
         # (the copula stays outside the trigger, so "the right one is fine" is its own
         # clause and does not reach back to the left leg's swelling)
-        "(fine|ok|okay|normal|all good) [now|today|again] $",
+        "(fine|ok|okay|all good) [now|today|again] $",
     ],
     "neg_post": [
         ("(no|nope|none|nah|nada|negative|ninguno|ninguna|cero|zero|0|not really|not at all) $",
