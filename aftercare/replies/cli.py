@@ -63,7 +63,8 @@ def eval_cmd(path: Path, as_json: bool, show_errors: bool) -> None:
         click.echo(f"{scores.cases} cases from {path} ({elapsed * 1000:.0f} ms)")
         for name in ("concept_precision", "concept_recall", "concept_f1", "negation_accuracy",
                      "triage_accuracy", "urgent_recall", "false_urgent_rate",
-                     "intent_accuracy"):
+                     "intent_accuracy", "needs_clinician_recall", "auto_closed_share",
+                     "closed_overall"):
             click.echo(f"  {name:<20} {getattr(scores, name):.4f}")
         missed = meets_targets(scores)
         click.echo("  targets: " + ("all met" if not missed else "; ".join(missed)))

@@ -94,10 +94,17 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
     if reply.patient_id is None and triage in ("none", "routine"):
         # A number not on file: someone must look, whatever it says.
         triage, reasons = "review", [*reasons, "from a number not on file"]
-    if reading.intent == "opt_out":
-        # Asked to stop in a sentence, not the keyword: a person confirms and opts them out.
+    if reading.intent in ("opt_out", "opt_in"):
+        # Asked to stop or restart in a sentence, not the keyword: a person confirms with
+        # one tap on the reply's page.
         triage = triage if triage == "urgent" else "review"
-        reasons = [*reasons, "asks to stop messages: confirm and opt out"]
+        asks = ("asks to stop messages: confirm and opt out" if reading.intent == "opt_out"
+                else "asks for messages again: confirm and opt in")
+        reasons = [*reasons, asks]
+    if reply.media and triage in ("none", "routine"):
+        # A photo is for a person to see, whatever the words around it say.
+        triage = "review"
+        reasons = [*reasons, "photo sent" if reply.body.strip() else "photo sent without text"]
     reply.reading = reading.to_dict()
     reply.reader_version = reading.reader_version
     reply.intent = reading.intent

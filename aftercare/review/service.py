@@ -8,8 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from aftercare.careplans.schema import CarePlan
+from aftercare.consent import opt_back_in_to_sms, opt_out_of_sms
 from aftercare.db.models import Reply, Review
 from aftercare.errors import InvalidRequest, NotFound
+from aftercare.planning import PlanningPolicy
+from aftercare.replies.matching import patients_for
 
 OUTCOMES = {
     "called_patient": "Called the patient",
@@ -57,6 +61,37 @@ def record_review(session: Session, *, reply_id: int, reviewer: str, outcome: st
     reply = get_reply(session, reply_id)
     review = Review(reply_id=reply.id, reviewer=reviewer, outcome=outcome, note=note,
                     created_at=now)
+    session.add(review)
+    reply.review_status = "reviewed"
+    session.flush()
+    return review
+
+
+CONSENT_ACTIONS = {
+    "opt_out": "Stopped texts at the patient's request",
+    "opt_in": "Texts resumed at the patient's request",
+}
+
+
+def honour_texts_request(session: Session, *, reply_id: int, action: str, reviewer: str,
+                         plans: dict[str, CarePlan], policy: PlanningPolicy, now: datetime
+                         ) -> Review:
+    """A patient asked in words to stop or restart texts: one tap by staff does what the
+    STOP or START keyword would have done, and closes the reply as reviewed."""
+    if action not in CONSENT_ACTIONS:
+        raise InvalidRequest(("action",), f"unknown action {action!r}; known: "
+                             + ", ".join(CONSENT_ACTIONS))
+    reply = get_reply(session, reply_id)
+    patients = patients_for(session, reply.from_phone)
+    if not patients:
+        raise InvalidRequest(("action",), "this number is not a patient's")
+    if action == "opt_out":
+        opt_out_of_sms(session, patients=patients, now=now,
+                       reason=f"patient asked to stop texts (reply {reply.id}, by {reviewer})")
+    else:
+        opt_back_in_to_sms(session, patients=patients, plans=plans, policy=policy, now=now)
+    review = Review(reply_id=reply.id, reviewer=reviewer, outcome="no_action_needed",
+                    note=CONSENT_ACTIONS[action], created_at=now)
     session.add(review)
     reply.review_status = "reviewed"
     session.flush()

@@ -188,3 +188,63 @@ def test_patient_phone_shows_keyword_answers(web: Web) -> None:
     empty = web.post(f"/phone/{ids['patient']}", {"body": "   "}, token_from="/phone")
     assert empty.status_code == 303
     assert "Type a reply first" in web.client.get(f"/phone/{ids['patient']}").text
+
+
+def test_a_request_in_words_to_stop_or_restart_texts_is_one_tap_for_staff(web: Web) -> None:
+    ids = seed(web.container)
+    web.login("doc@example.org")
+
+    def reply_with(body: str) -> int:
+        web.post(f"/phone/{ids['patient']}", {"body": body}, token_from="/phone")
+        run_reading(web.container)
+        with web.container.sessions() as session:
+            return session.scalars(select(Reply.id).where(Reply.body == body)).one()
+
+    stop = reply_with("pls no more texts")
+    page = web.client.get(f"/review/{stop}")
+    assert "asks to stop messages" in text_of(page)
+    assert "Stop texts to this patient" in page.text
+    bad = web.post(f"/review/{stop}/texts", {"action": "delete_everything"},
+                   token_from=f"/review/{stop}")
+    assert bad.status_code == 422
+    with web.container.sessions() as session:
+        assert session.get_one(Patient, ids["patient"]).sms_opted_out_at is None
+    done = web.post(f"/review/{stop}/texts", {"action": "opt_out"},
+                    token_from=f"/review/{stop}")
+    assert (done.status_code, done.headers["location"]) == (303, "/review")
+    with web.container.sessions() as session:
+        assert session.get_one(Patient, ids["patient"]).sms_opted_out_at == NOW
+        later = session.scalars(select(Message).where(Message.step == "later")).one()
+        assert later.status == "cancelled"
+        assert session.get_one(Reply, stop).review_status == "reviewed"
+    assert ("doc@example.org", "sms_opt_out", f"reply:{stop}") in web.audit()
+
+    again = reply_with("sorry I sent stop by mistake, keep them coming")
+    page = web.client.get(f"/review/{again}")
+    assert "Resume texts to this patient" in page.text
+    web.post(f"/review/{again}/texts", {"action": "opt_in"}, token_from=f"/review/{again}")
+    with web.container.sessions() as session:
+        assert session.get_one(Patient, ids["patient"]).sms_opted_out_at is None
+    assert ("doc@example.org", "sms_opt_in", f"reply:{again}") in web.audit()
+
+
+def test_a_photo_without_text_goes_to_review_with_a_link(web: Web) -> None:
+    ids = seed(web.container)
+    with transaction(web.container.sessions) as session:
+        photo = Reply(message_sid="MM" + "9" * 32, from_phone="+12125550142",
+                      to_phone="+15550100000", body="", received_at=NOW,
+                      patient_id=ids["patient"],
+                      media=[{"url": "https://api.twilio.com/2010-04-01/Media/ME1",
+                              "content_type": "image/jpeg"}])
+        session.add(photo)
+        session.flush()
+        photo_id = photo.id
+    run_reading(web.container)
+    with web.container.sessions() as session:
+        read = session.get_one(Reply, photo_id)
+        assert (read.triage, read.review_status) == ("review", "open")
+        assert "photo sent without text" in read.reasons
+    web.login("doc@example.org")
+    page = web.client.get(f"/review/{photo_id}")
+    assert 'href="https://api.twilio.com/2010-04-01/Media/ME1"' in page.text
+    assert "Open the photo they sent" in page.text

@@ -49,7 +49,7 @@ RESOLUTION = [
     ("no longer swollen", [], ["swelling"]),
     ("the bruise is gone", [], ["bruising"]),
     ("itching went away", [], ["itching"]),
-    ("swelling went down", ["swelling"], []),
+    ("swelling went down", [], ["swelling"]),  # as patients mean it; "going down" is better
     ("swelling is going down", ["swelling"], []),
     ("stopped bleeding after I pressed on it", ["bleeding"], []),
     ("the bleeding has stopped", ["bleeding"], []),

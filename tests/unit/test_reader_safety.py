@@ -198,7 +198,7 @@ def test_urgency_survives_chatter_around_the_message(paths: list[Path]) -> None:
         if case["intent"] in ("opt_out", "opt_in", "help"):
             continue
         text = str(case["text"])
-        urgent = case["triage"] == "urgent"
+        urgent = read_reply(text).triage == "urgent"  # whatever it is, chatter keeps it
         for variant in (f"hi, {text}", f"{text} thanks", f"{text} 😟",
                         f"hello nurse {text} pls advise", text.upper(), f"Update: {text}."):
             if (read_reply(variant).triage == "urgent") != urgent:

@@ -169,6 +169,8 @@ def backward_scope(tokens: Sequence[str], trig: Match, sent_start: int, stops: s
         if j in stops:
             break
         if tok in SEPARATORS or tok in ECHO_SEPARATORS:
+            if not collected and _new_clause(list(tokens[j + 1:trig.start]), loose=True):
+                break  # "swollen and the right one is fine": "fine" is the right leg's
             if collected:
                 if answer or tok not in LIST_JOINERS:
                     break

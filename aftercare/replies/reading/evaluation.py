@@ -46,6 +46,12 @@ class Scores:
     urgent_recall: float
     false_urgent_rate: float
     intent_accuracy: float
+    # Under-triage harms patients: the share of review/urgent cases read as review/urgent.
+    needs_clinician_recall: float = 1.0
+    # The staff time saved: of the cases needing no clinician, the share read as none or
+    # routine; and of all cases, the share closed without a clinician.
+    auto_closed_share: float = 1.0
+    closed_overall: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     mismatches: tuple[Mismatch, ...] = ()
 
@@ -60,8 +66,12 @@ class Scores:
 
 TARGETS = {
     "concept_f1": 0.95, "negation_accuracy": 0.95, "triage_accuracy": 0.90,
-    "urgent_recall": 1.0, "intent_accuracy": 0.95,
+    "urgent_recall": 1.0, "intent_accuracy": 0.95, "needs_clinician_recall": 0.98,
+    "auto_closed_share": 0.80,
 }
+# What a blind round is held to (issue 12): the safety scores, not the wording ones.
+SAFETY_TARGETS = ("negation_accuracy", "urgent_recall", "needs_clinician_recall",
+                  "auto_closed_share")
 MAX_FALSE_URGENT = 0.05
 
 
@@ -93,6 +103,7 @@ def score(
     triage_ok = intent_ok = 0
     urgent_total = urgent_hit = 0
     non_urgent = false_urgent = 0
+    needs = needs_hit = closable = closed = closed_all = 0
     misses: list[Mismatch] = []
     for case in cases:
         r = read(case)
@@ -118,6 +129,13 @@ def score(
         else:
             non_urgent += 1
             false_urgent += r.triage == "urgent"
+        if case.triage in ("review", "urgent"):
+            needs += 1
+            needs_hit += r.triage in ("review", "urgent")
+        else:
+            closable += 1
+            closed += r.triage in ("none", "routine")
+        closed_all += r.triage in ("none", "routine")
         if r.intent == case.intent:
             intent_ok += 1
         else:
@@ -133,16 +151,19 @@ def score(
         urgent_recall=round(_ratio(urgent_hit, urgent_total), 4),
         false_urgent_rate=round(_ratio(false_urgent, non_urgent, 0.0), 4),
         intent_accuracy=round(_ratio(intent_ok, n), 4),
+        needs_clinician_recall=round(_ratio(needs_hit, needs), 4),
+        auto_closed_share=round(_ratio(closed, closable), 4),
+        closed_overall=round(_ratio(closed_all, n, 0.0), 4),
         counts={"concept_tp": tp, "concept_fp": fp, "concept_fn": fn, "absent_labels": neg_total,
                 "urgent_cases": urgent_total, "non_urgent_cases": non_urgent},
         mismatches=tuple(misses),
     )
 
 
-def meets_targets(s: Scores) -> list[str]:
+def meets_targets(s: Scores, names: Iterable[str] = tuple(TARGETS)) -> list[str]:
     """The targets a score misses (empty when all are met)."""
-    failed = [f"{name} {getattr(s, name)} < {goal}" for name, goal in TARGETS.items()
-              if getattr(s, name) < goal]
+    failed = [f"{name} {getattr(s, name)} < {TARGETS[name]}" for name in names
+              if getattr(s, name) < TARGETS[name]]
     if s.false_urgent_rate > MAX_FALSE_URGENT:
         failed.append(f"false_urgent_rate {s.false_urgent_rate} > {MAX_FALSE_URGENT}")
     return failed

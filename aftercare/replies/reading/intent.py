@@ -33,6 +33,30 @@ _PHRASES: dict[str, list[str]] = {
         "escribirme)",
         "no [me] (envien|manden|escriban|mande|envie) mas", "(ya no|no) quiero *2 (mensajes|"
         "textos|recordatorios)", "(cancelar|detener) *2 (mensajes|textos|recordatorios)",
+        "(take|remove|get) (me|him|her|them|my number|this number|mom|my mom|my mother|"
+        "my dad|my father|my husband|my wife) *2 (off|from) (this|the|your) (list|texts|"
+        "messages|reminders)", "(no more|stop the|stop these|stop all) (texts|messages|"
+        "reminders|msgs|txts)", "(sacar|saquen|quitar|quiten|borrar|borren) *3 de la lista",
+        "no (mas|más) (mensajes|textos)", "ya no (me) (envien|manden|escriban)",
+    ],
+    # Asking for the texts back in a sentence ("sorry I sent stop by mistake, keep them
+    # coming"): a person confirms with one tap; only the START keyword acts at once.
+    "opt_in": [
+        "(keep|keep them|keep the texts|keep the messages|keep it) coming",
+        "(send|start|turn|switch|put|want|get) *3 (texts|messages|reminders|msgs) *2 (back|"
+        "again|on)", "(texts|messages|reminders) back [on]",
+        "(sign|add|put|subscribe) me (back|again)", "(opt|opted) [me] back in",
+        "(stop|stopped|unsubscribed|opted out) *4 (by mistake|by accident|accidentally|"
+        "mistake)", "(by mistake|by accident|accidentally) *4 (stop|stopped|unsubscribed)",
+        "(quiero|quisiera) (volver a recibir|recibir de nuevo|seguir recibiendo)",
+        "(vuelvan|vuelva|volver) a (enviar|mandar|enviarme|mandarme)",
+        "(sigan|siga) (enviando|mandando|enviandome|mandandome)",
+    ],
+    # Not knowing what the texts are for is HELP in words: nothing for a clinician.
+    "help": [
+        "(need|want) help (understanding|with) (these|the|this|your) (texts|messages|message|"
+        "text)", "what (are|is) (these|this|the) (texts|messages|message|text) (for|about)",
+        "no entiendo (este|el|los|estos|su) (mensaje|mensajes|texto|textos)",
     ],
     "all_clear": [
         "(all|everything|everythings|all is|all s) (good|fine|ok|well|great|perfect|normal)",
@@ -124,9 +148,25 @@ def only_clear_words(norm: Normalised) -> bool:
     return bool(words) and all(w in _CLEAR_WORDS for w in words)
 
 
+def benign(norm: Normalised) -> bool:
+    """A reply with nothing to place and nothing to worry about: thanks, ok, an all-clear, a
+    bare yes or no or number, emoji alone. Anything else the reader cannot place goes to a
+    person (REPLIES.md)."""
+    words = [t for t in norm.tokens if t not in _FILLER and t not in {"?", "emopos"}]
+    if not words or all(not any(c.isalnum() for c in w) for w in words):
+        return True
+    if len(words) <= 2 and all(w.isdigit() for w in words):
+        return True
+    return only_ack(norm) or only_clear_words(norm) or bare_answer(norm) is not None \
+        or keyword(norm) is not None
+
+
 def only_ack(norm: Normalised) -> bool:
     words = [t for t in norm.tokens if t not in {"!", ".", ",", "emopos", "so", "much", "very"}]
     ack = {"ok", "thanks", "thank", "you", "u", "got", "it", "will", "do", "noted", "sure",
            "understood", "cool", "gracias", "vale", "muchas", "de", "acuerdo", "entendido",
-           "alright", "great", "perfect", "perfecto", "see", "roger"}
+           "alright", "great", "perfect", "perfecto", "see", "roger", "doc", "doctor", "dr",
+           "nurse", "cheers", "listo", "ty", "thx", "tks", "bye", "appreciate", "appreciated",
+           "okey", "okis", "bueno", "claro", "mil", "a", "lot", "bunch", "again", "kind",
+           "lovely", "awesome", "received", "recibido", "k", "kk", "okk"}
     return bool(words) and all(w in ack for w in words) and not only_clear_words(norm)

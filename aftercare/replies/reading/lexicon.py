@@ -87,7 +87,8 @@ MACROS: dict[str, str] = {
 
 _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
     "chest_pain": [
-        "chest (pain|pains|pian|pian|hurts|hurt|hurting|ache|aches|aching|tight|tightness|"
+        "chest (paint|paints|pane|pain|pains|pian|hurts|hurt|hurting|ache|aches|aching|"
+        "tight|tightness|"
         "pressure|discomfort|painful|sore|feels tight|is tight|feels heavy|is hurting|is sore)",
         "chest *3 (@hurt|@tight|burning|sharp)",
         "(tight|tightness|pressure|pain|pains|ache|discomfort|hurts|hurt|hurting|heaviness|"
@@ -150,6 +151,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(suffocating|suffocate|suffocated|suffocation|smothering|smothered|choking|"
         "drowning|air hunger|hungry for air)",
         "(huffing and puffing|puffing and panting|huffing|panting)", "(outta|outa) breath",
+        # Dictation and spelling: "can't breed good", "cant breth right".
+        "(can not|could not|hard to|trouble|struggling to) (breed|breath|breathe) (good|well|"
+        "right|properly|normal|normally|when|at|lying|laying|$)",
         "(me asfixio|asfixia|asfixiando|me sofoco|sofocada|sofocado|me agito|agitacion)",
         "(me falta|me faltaba|me falte|falte|me faltara|falta|poco|necesito|no me llega|"
         "no me entra|me quedo sin|quedo sin|no me alcanza|no alcanzo|no me alcanzaba|falta de) "
@@ -192,8 +196,13 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "saggy|crooked|lopsided|fallen|dropping|droop|caida|torcida|chueca)", "stroke"),
         ("(drooping|droopy|crooked|lopsided|sagging) (face|mouth|smile|eyelid)", "stroke"),
         ("(slurred|slured|slurring|slurry|slur) [speech|words|my words|talking]", "stroke"),
-        ("(words|speech|talking|speaking) *3 (slurred|slured|jumbled|wrong|garbled|funny|"
-         "strange|weird|mixed up|coming out wrong)", "stroke"),
+        ("(words|speech|talking|speaking) *5 (slurred|slured|jumbled|wrong|garbled|funny|"
+         "strange|weird|mixed up|scrambled|coming out wrong|nonsense|gibberish)", "stroke"),
+        ("(can not|could not|unable to) (say|get out) (what i mean|what i want|the words|"
+         "my words|words)", "stroke"),
+        ("(habla|hablaba|hablando) (raro|rara|mal|arrastrado|arrastrando|enredado|"
+         "sin sentido|chistoso)", "stroke"), ("(arrastra|arrastraba) las palabras", "stroke"),
+        ("no (puede|podia|puedo) (hablar|mover) [bien]", "stroke"),
         ("(can not|could not|trouble|hard|difficulty|struggling|unable to|not able to) *2 (talk|"
          "speak|talking|"
          "speaking|get my words out|find my words|find words)", "stroke"),
@@ -359,6 +368,7 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(black|dusky|dying|dead|necrotic|negra|negro) (skin|patch|area|spot|tissue)",
          "black"),
         ("(necrosis|necrotic)", "black"),
+        ("(dead|dying) (looking|looks|look)", "black"), ("(looks|looking) (dead|dying)", "black"),
         ("(blister|blisters|bister|ampolla|ampollas)", "blister"),
         "(wound|wounds|herida|heridas)", "scab *3 (bigger|growing|spreading|larger)",
         ("herida abierta", "open"), ("piel *2 (negra|muerta)", "black"),
@@ -457,8 +467,7 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(pain|pains|painful|pian|sore|soreness|hurts|hurt|hurting|ache|aches|aching|achy|"
         "achey|tender|tenderness|throbbing|throbs|throb|cramp|cramps|cramping|crampy|sting|"
         "stings|stinging|burning|burns|discomfort|uncomfortable|sorenes|paining)",
-        "@leg [is|feels|feel|s|are|looks|so|very|really|a bit|bit|little|a little|kinda|kind of|"
-        "quite|pretty|still] (tight|tightness|pulling)", "(pulling|tight) (feeling|sensation)",
+        "@leg *3 (tight|tightness|pulling)", "(pulling|tight) (feeling|sensation)",
         "(dolor|dolores|duele|duelen|dolorido|dolorida|adolorido|adolorida|molestia|"
         "molestias|ardor|punzadas|punzada|calambre|calambres|arde)",
     ],
@@ -485,6 +494,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(pierna|pantorrilla|tobillo|pie|muslo) *3 (enorme|gigante|inflada|inflado)",
          "extreme"),
         ("(like a balloon|ballooned|ballooning)", "extreme"),
+        ("(toda|todo) (la|el|mi) (pierna|pie|pantorrilla) *2 (@swollen|@swellverb)", "extreme"),
+        ("(@swollen|@swellverb) *2 (toda|todo) (la|el|mi) (pierna|pie)", "extreme"),
+        ("(@swollen|@swellverb) *3 (whole|entire) (leg|calf|thigh)", "extreme"),
         ("(leg|calf|ankle|foot|thigh|pierna) *3 (doubled|tripled|duplico) [in size|de tamano]",
          "extreme"),
         ("(doubled|double|twice|2x|3x) (in size|the size|its size|its normal size)", "extreme"),
@@ -589,10 +601,27 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(nausea|nauseous|nauseated|vomiting|vomited|throwing up|threw up|feel sick|feeling "
         "sick|felt sick|unwell|nauseas|vomito|vomitando|mareo y vomito)",
     ],
-    "!circulation": [
-        "(pie|pies|dedos) *2 (frio|fria|frios|frias|helado|helados|azul|azules)",
-        "(toes|toe|foot|feet|dedos) *2 (blue|purple|white|cold|ice cold|freezing|azules|"
-        "morados|frios|frias)",
+    # Cold toes and discoloured toes are separate signals: either is a stocking check, both
+    # together (REPLIES.md) a possible arterial problem.
+    "!cold_toes": [
+        "(pie|pies|dedos|planta) *3 (frio|fria|frios|frias|helado|helada|helados|heladas|"
+        "congelado|congelados)",
+        "(toes|toe|foot|feet|dedos|toenails) *4 (cold|ice cold|icy|freezing|frozen|chilly|"
+        "like ice)", "(cold|icy|freezing|frozen|ice cold) (toes|toe|foot|feet)",
+    ],
+    # "toes are white and cold": the colour and the cold joined by "and", one finding
+    "!cold_pale_toes": [
+        "(toes|toe|foot|feet|dedos|pie|pies) *4 (blue|bluish|purple|white|pale|grey|gray|dusky|"
+        "azules|morados|blancos|blancas|palidos) (and|y) (cold|icy|freezing|frio|frios|frias|"
+        "helados)",
+    ],
+    "!pale_toes": [
+        "(pie|pies|dedos) *4 (azul|azules|morado|morados|morada|moradas|blanco|blancos|blanca|"
+        "blancas|palido|palidos|palida|palidas|gris|grises|oscuro|oscuros)",
+        "(toes|toe|foot|feet|toenails) *6 (blue|bluish|purple|purplish|white|whitish|pale|grey|"
+        "gray|greyish|grayish|dusky|dark|mottled|blotchy)",
+        "(blue|bluish|purple|purplish|white|whitish|pale|grey|gray|dusky|mottled) (toes|toe|"
+        "foot|feet)",
     ],
 }
 
@@ -627,6 +656,14 @@ SIDE_PHRASES: list[tuple[str, str]] = [
     ("both", "(both|ambas|ambos|las dos|los dos) [my] (@leg|sides|lados)"),
     ("one_leg", "(one|1|una|un) (@leg|side|lado)"),
     ("one_leg", "than the other"), ("one_leg", "que la otra"), ("one_leg", "que el otro"),
+    ("one_leg", "(other|good|untreated) (leg|one|side|calf) *2 (is|s|looks|feels|seems) *2 "
+                "(normal|fine|ok|okay|good)"),
+    ("one_leg", "only (the|my) (leg|one|side|calf) (they|you|that|the doctor) *2 (did|done|"
+                "treated|worked on|injected)"),
+    ("one_leg", "only (the|my|on the|in the) treated (leg|one|side|calf)"),
+    ("one_leg", "(la otra|el otro|la buena) *2 (esta|se ve) *1 (normal|bien)"),
+    ("one_leg", "solo (la|en la) (pierna|pantorrilla) que me (trataron|hicieron|operaron|"
+                "inyectaron)"),
     ("left", "(left|lft) (side|one|@leg|arm|hand)"), ("left", "(izquierda|izquierdo)"),
     ("right", "(right|derecha|derecho|rt) (side|one|@leg|arm|hand|lado)"),
     ("right", "(derecha|derecho)"),

@@ -97,6 +97,27 @@ def _spanish_yes(tokens: list[str]) -> None:
             start = i + 1
 
 
+# "know chest pain know swelling": a sound-alike "no" opens a clause; the verb never does
+# without a subject before it, except before what is known ("know what", "know if").
+_KNOW_OBJECTS = frozenset({"what", "if", "how", "that", "why", "when", "where", "whether",
+                           "who", "about", "it", "this", "you", "the", "your", "anything",
+                           "much", "more", "!", "?", "."})
+
+
+_KNOWERS = frozenset({"i", "you", "u", "ya", "we", "they", "he", "she", "to", "not", "do",
+                      "does", "did", "me", "let", "who", "would", "will", "can", "could",
+                      "might", "may", "should", "must", "people", "everyone", "anyone",
+                      "nobody", "somebody", "already", "also",
+                      "just", "really", "all", "yall", "guys"})
+
+
+def _know_as_no(tokens: list[str]) -> None:
+    for i, tok in enumerate(tokens):
+        if tok == "know" and (i == 0 or tokens[i - 1] not in _KNOWERS) \
+                and i + 1 < len(tokens) and tokens[i + 1] not in _KNOW_OBJECTS:
+            tokens[i] = "no"
+
+
 def normalise(
     raw: str,
     *,
@@ -138,6 +159,7 @@ def normalise(
                 tok = correct(tok)
         tokens.append(tok)
     _spanish_yes(tokens)
+    _know_as_no(tokens)
     offsets: list[int] = []
     pos_c = 1
     for tok in tokens:

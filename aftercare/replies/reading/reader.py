@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from aftercare.careplans.schema import ChoiceMeaning
 from aftercare.replies.reading import intent as intents
 from aftercare.replies.reading import language as languages
 from aftercare.replies.reading.analysis import Analysis, Finding, analyse
+from aftercare.replies.reading.lexicon import MACROS
 from aftercare.replies.reading.normalise import Normalised, normalise
 from aftercare.replies.reading.triage import Symptom, TriageInput, assess
 from aftercare.replies.reading.types import READER_VERSION, CheckInContext, Reading
 from aftercare.replies.reading.vocabulary import is_known, make_corrector
 
 _CORRECT = make_corrector()
+MAX_CHARS = 1600
 _SEVERITY_NAMES = {1: "mild", 2: "moderate", 3: "severe"}
 _SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
 # A symptom that came and went is still reported ("blurry vision for 10 minutes, gone now",
 # "the bleeding stopped"); an expected local one that has gone is simply not there any more.
 EPISODIC = frozenset({"bleeding", "vision_change", "headache", "chest_pain", "coughing_blood",
                       "breathing_difficulty", "neuro_deficit", "allergic_reaction", "fever"})
-_SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "circulation", "clot", "unwell"})
+_SYMPTOM_SIGNALS = frozenset({"faint", "dizzy", "cold_toes", "pale_toes", "cold_pale_toes",
+                              "clot", "unwell"})
 _UNITS = frozenset({"days", "day", "hours", "hour", "weeks", "week", "times", "x", "/", "out",
                     "of", "minutes", "mins", "am", "pm", "dias", "horas", "semanas", "de"})
 
@@ -28,6 +33,18 @@ _UNITS = frozenset({"days", "day", "hours", "hour", "weeks", "week", "times", "x
 def read_reply(
     text: str, *, language: str | None = None, check_in: CheckInContext | None = None
 ) -> Reading:
+    # One SMS is at most 1,600 characters (Twilio's limit). Reading more would cost time
+    # that grows faster than the text, and delay another patient's urgent reply; the rest
+    # is kept, and a person reads it.
+    cut = len(text) > MAX_CHARS
+    reading = _read(text[:MAX_CHARS], language, check_in)
+    if cut and reading.triage in ("none", "routine"):
+        reading = replace(reading, triage="review", reasons=(
+            *reading.reasons, f"longer than {MAX_CHARS} characters: only the start was read"))
+    return reading
+
+
+def _read(text: str, language: str | None, check_in: CheckInContext | None) -> Reading:
     norm = normalise(text, known=is_known, correct=_CORRECT)
     lang = languages.detect(norm, language)
     choice, meaning, answered = _answer(norm, check_in)
@@ -39,6 +56,9 @@ def read_reply(
     if a.scale == 0 and "pain" in present:  # "pain 0/10"
         present.remove("pain")
         absent.append("pain")
+    if "fever" in present and _normal_temperature(a.temperature):  # "temp 98.4"
+        present.remove("fever")
+        absent.append("fever")
     symptoms = _merge([f for f in a.findings if f.code in present])
     signals = {f.code[1:] for f in a.findings if f.code.startswith("!")
                and f.status == "present"}
@@ -72,8 +92,18 @@ def read_reply(
         symptoms, frozenset(signals), a.scale, a.temperature, a.locations, a.side,
         question=intent == "question" or (question and intent == "symptom_report"),
     ))
-    if intent in ("all_clear", "other", "opt_out") and not symptoms and not signals:
+    if intent in ("all_clear", "other", "opt_out", "opt_in", "help") and not symptoms \
+            and not signals:
         level, reasons = "none", ()
+    carer = _carer_report(a.findings, a, level) if not _NOT_CARER.search(norm.text) else None
+    if carer is not None:
+        # Written for the patient by a relative or carer: a red flag about anyone texting
+        # from the patient's number is escalated (REPLIES.md); other complaints stay theirs.
+        level, reasons, codes = carer
+        present.extend(c for c in codes if c not in present)
+        intent = "symptom_report"
+    if level == "none" and intent == "other" and not a.findings and not intents.benign(norm):
+        level, reasons = "review", ("could not be read: a person should look",)
     sev = max((x.severity for x in symptoms.values()), default=0) or severity_hint
     if not sev and a.scale is not None and present:
         sev = 1 if a.scale <= 3 else 2 if a.scale <= 6 else 3
@@ -100,6 +130,43 @@ def read_reply(
         severities={code: _SEVERITY_NAMES[x.severity] for code, x in symptoms.items()  # type: ignore[misc]
                     if x.severity in _SEVERITY_NAMES and code in present},
     )
+
+
+# Someone else's complaint, not a report for the patient: the writer says they are fine, or
+# it happened long ago ("had a stroke last year"), or the writer asks about themselves.
+_RELATIVE = MACROS["family"].replace("(", "(?:", 1)
+_NOT_CARER = re.compile(
+    r"\b(?:(?:i am|yo estoy|estoy|i feel|me siento|me) (?:fine|ok|okay|good|bien|great|"
+    r"alright|all right|perfectly fine)"
+    r"|my (?:leg|legs) (?:is|are|feels?|looks?) (?:fine|ok|okay|good)"
+    r"|last (?:year|month|week|time|summer|winter)|(?:years?|months?) ago|el ano pasado"
+    r"|hace (?:un|una|dos|tres|unos|unas|\d+) (?:anos?|meses|mes)"
+    r"|(?:had|tuvo|tenia) (?:a |an |un |una )?(?:stroke|derrame|clot|coagulo|dvt|heart attack)"
+    rf"|{_RELATIVE} (?:had|tuvo|used to|was|once)"
+    r"|for me|para mi|(?:that is|thats|es) (?:his|her|su) )\b")
+
+
+def _normal_temperature(t: float | None) -> bool:
+    return t is not None and (35.0 <= t < 37.8 or 95.0 <= t < 100.0)
+
+
+def _carer_report(findings: Iterable[Finding], a: Analysis, level: str
+                  ) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """Urgent when what is said about another person would be urgent said of the patient."""
+    if level == "urgent":
+        return None
+    about = [f for f in findings if f.status == "other"]
+    if not about:
+        return None
+    symptoms = _merge([Finding(f.code, "present", f.start, f.end, f.tags, f.severity, f.worse,
+                               f.better, f.persistent) for f in about
+                       if not f.code.startswith("!")])
+    signals = frozenset(f.code[1:] for f in about if f.code.startswith("!"))
+    found, why = assess(TriageInput(symptoms, signals, a.scale, a.temperature, a.locations,
+                                    a.side, question=False))
+    if found != "urgent":
+        return None
+    return "urgent", ("reported by a relative or carer", *why), tuple(symptoms)
 
 
 def _plain(intent: str, lang: str) -> Reading:
@@ -178,8 +245,12 @@ def _merge(findings: list[Finding]) -> dict[str, Symptom]:
 def _intent(norm: Normalised, a: Analysis, present: list[str], absent: list[str],
             signals: set[str], phrases: set[str], question: bool, asked_only: bool,
             meaning: ChoiceMeaning | None) -> str:
+    if "opt_in" in phrases and not present:
+        return "opt_in"  # before opt-out: "I sent stop by mistake" asks for them back
     if "opt_out" in phrases and not present:
         return "opt_out"
+    if "help" in phrases and not present:
+        return "help"
     if (present and not asked_only) or (signals & _SYMPTOM_SIGNALS):
         return "symptom_report"
     if question or "call_me" in signals or present:

@@ -37,7 +37,9 @@ SIGNALS = {
     "clot": ("review", "patient mentions a clot"),
     "worried": ("review", "patient is worried"),
     "call_me": ("review", "asked for a call"),
-    "circulation": ("review", "toes blue or cold: stocking may be too tight"),
+    "cold_toes": ("review", "toes or foot cold: stocking may be too tight"),
+    "pale_toes": ("review", "toes or foot pale or blue: stocking may be too tight"),
+    "cold_pale_toes": ("review", "toes or foot cold and pale or blue"),
     "unwell": ("review", "feels unwell (nausea or sickness)"),
 }
 LOCAL = ("bruising", "swelling", "pain", "redness", "itching", "warmth")
@@ -94,6 +96,7 @@ def _rules(d: TriageInput) -> Iterable[tuple[str, str]]:
     yield from _bleeding(s)
     yield from _infection(s, d.temperature)
     yield from _dvt(d)
+    yield from _circulation(d)
     if "vision_change" in s and "vision_loss" in s["vision_change"].tags:
         yield "urgent", "sudden loss of vision"
     for code, reason in REVIEW_CODES.items():
@@ -145,8 +148,22 @@ def _infection(s: dict[str, Symptom], temperature: float | None) -> Iterable[tup
         yield "urgent", "fever with spreading redness: possible infection"
 
 
+def _circulation(d: TriageInput) -> Iterable[tuple[str, str]]:
+    """Toes or foot cold *and* pale, white, blue, purple, grey or dusky (REPLIES.md)."""
+    if "cold_pale_toes" in d.signals:
+        yield "urgent", "toes or foot cold and pale or blue: possible blocked artery"
+        return
+    if "cold_toes" not in d.signals:
+        return
+    coloured = "pale_toes" in d.signals or "discoloration" in d.symptoms or (
+        "bruising" in d.symptoms and {"toes", "foot"} & set(d.locations))
+    if coloured:
+        yield "urgent", "toes or foot cold and pale or blue: possible blocked artery"
+
+
 def _dvt(d: TriageInput) -> Iterable[tuple[str, str]]:
     s = d.symptoms
+    yield from _calf_pain(d)
     sw = s.get("swelling")
     if sw is None or sw.resolved:
         return
@@ -161,7 +178,7 @@ def _dvt(d: TriageInput) -> Iterable[tuple[str, str]]:
     if hot is not None and sore is not None:
         yield "urgent", "leg swollen, hot and painful: possible DVT"
         return
-    one_leg = "calf" in d.locations or d.side == "one_leg" or (
+    one_leg = bool({"calf", "thigh"} & set(d.locations)) or d.side == "one_leg" or (
         d.side in ("left", "right") and "leg" in d.locations)
     mild_only = all(x.severity == 1 or x.better for x in [sw, *others])
     if sore is not None and red is not None and not mild_only:
@@ -179,6 +196,18 @@ def _dvt(d: TriageInput) -> Iterable[tuple[str, str]]:
             yield "urgent", "leg badly swollen and painful: possible DVT"
         else:
             yield "review", "leg swollen and painful"
+
+
+def _calf_pain(d: TriageInput) -> Iterable[tuple[str, str]]:
+    """A calf, thigh or whole leg with pain (tightness, cramping, throbbing) and warmth: two
+    of the signs REPLIES.md names suffice; warmth is only read at the leg."""
+    s = d.symptoms
+    sore, hot = s.get("pain"), s.get("warmth")
+    if sore is None or hot is None or sore.resolved or hot.resolved:
+        return
+    if "swelling" in s and not s["swelling"].resolved:
+        return  # the swollen-leg rules below name all three
+    yield "urgent", "leg painful or tight and warm: possible DVT"
 
 
 def _local(s: dict[str, Symptom], scale: int | None) -> Iterable[tuple[str, str]]:

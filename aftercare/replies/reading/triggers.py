@@ -30,7 +30,7 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "no (better|improvement)",
         "not (going|gone|coming|come|went) (down|away)", "not (getting|any) better",
         "not (stop|stopping|stopped|stoping)",
-        "[has|have|is|s|are|was] (gone|went|going|come|coming|came|goes) down",
+        "[has|have|is|s|are|was] (going|coming|goes) down",
         "(will|can|does|did|would|is) not (stop|end)",
         "not (walk|stand|sleep|put weight|bear weight|move|wear|drive|work|bend)",
         "not (help|helping|helped|working|work)", "not (cause|extend|drain|appear to have)",
@@ -78,13 +78,22 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         "([is|are|has|have|s] (gone|went away|gone away|disappeared|resolved|cleared|"
         "cleared up|stopped|healed|settled|vanished|subsided|finished))",
         "(went|gone) away", "(anymore|any more|no more)",
+        # "swelling went down": gone, as patients mean it ("going down" is only better)
+        "[has|have|is|s|are|was] (gone|went|come|came) down",
         "(resolved|resolving|resolution)", "(desaparecio|se fue|se quito|ya paso|paro|"
         "se detuvo)",
         "gone", "(all|completely) gone",
+        # "swelling is ok now", "swelling fine": gone for a local symptom; a red flag that
+        # was there and is now "ok" still counts (EPISODIC in reader.py)
+        # (the copula stays outside the trigger, so "the right one is fine" is its own
+        # clause and does not reach back to the left leg's swelling)
+        "(fine|ok|okay|all good) [now|today|again] $",
     ],
     "neg_post": [
-        ("(no|nope|none|nah|nada|negative|ninguno|ninguna|cero|zero|not really|not at all) $",
+        ("(no|nope|none|nah|nada|negative|ninguno|ninguna|cero|zero|0|not really|not at all) $",
          "answer"),
+        # an echo answered "fine": "Breathing? Fine." (never a trailing "... breathe good")
+        ("(?|:|-|=) (fine|ok|okay|good|normal|all good|nothing) $", "answer"),
         "(free|gone free)", "(absent|not present|not seen|not noted|not found|not "
         "visualized|not demonstrated|not detected|not appreciated|not identified)",
         "(is|was|were|are|has been|have been|s) (negative|ruled out|excluded|absent)",
@@ -111,6 +120,10 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         ("(sin|ningun|ninguna|ninguno|nada de|ni|tampoco|no hay|no tengo|no tiene|"
          "no siento|no noto|no veo|no he tenido|no he notado|nunca)", "det"),
         ("no", "det"),
+        # "haven't seen any swelling": before the symptom, not "swelling not seen" after it
+        ("(have not|has not|had not|did not|do not|have never|has never) (seen|noticed|had|"
+         "felt|found|got|gotten|observed|experienced|spotted) [any|anything like|a]", "verb"),
+        ("(0|cero)", "det"),
     ],
     "hypo": [
         "(if|what if|in case|just in case|whether|unless|once)",
@@ -216,6 +229,11 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "blood", "no (para|paraba|deja) de sangrar", "mucha sangre",
         "no (para|paraba|se detiene|se para|se detenia)", "sin parar",
         "(keeps|keep|kept) (coming|going|dripping|oozing|seeping|flowing|running)",
+        # Blood running or dripping, or bleeding that firm pressure does not stop.
+        "(dripping|running|trickling|pouring|gotea|goteando|chorrea|chorreando)",
+        "even (when|if|though|with|after) *3 (push|pushing|press|pressing|pressure|hold|"
+        "holding|squeeze|squeezing)", "aunque (apriete|presione|aprieto|presiono)",
+        "(wound|wont|won't|dont|don't) stop",
     ],
     "q:ongoing": [
         "still (bleeding|bleed|oozing|coming|dripping|seeping|going|running)", "sigue sangrando",
@@ -236,6 +254,13 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "only (one|my left|my right|the left|the right|on one) (leg|calf|ankle|foot|side)",
         "(one|1) (leg|calf) (is|s|looks|feels) *2 (swollen|bigger|fatter|puffy|larger)",
         "(just|only) [on] one (side|leg)", "(solo|nada mas) (una|la) (pierna|pantorrilla)",
+        # The treated leg only: REPLIES.md counts it as more, not less, likely a clot.
+        "only (the|my) (leg|one|side|calf) (they|you|that|the doctor|he|she) *2 (did|done|"
+        "treated|worked on|injected)", "only (the|my|on the|in the) treated (leg|one|side|calf)",
+        "(other|good|untreated) (leg|one|side|calf) *2 (is|s|looks|feels|seems) *2 (normal|fine|"
+        "ok|okay|good)", "(la otra|el otro|la otra pierna|la buena) *2 (esta|se ve|esta) *1 "
+        "(normal|bien)", "solo (la|en la) (pierna|pantorrilla) que me (trataron|hicieron|"
+        "operaron|inyectaron)",
     ],
     "q:open": ["(opened|open|burst|broke|broken|raw|weeping|oozing|se abrio|abierta|"
                "reventada|reventado|se reviento)",

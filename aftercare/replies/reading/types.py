@@ -13,7 +13,7 @@ from typing import Any, Literal
 from aftercare.careplans.schema import ChoiceMeaning
 
 # Bump on any change of reading logic or lexicon: stored readings say which reader made them.
-READER_VERSION = "reader-1.1"
+READER_VERSION = "reader-1.2"
 
 Intent = Literal["symptom_report", "all_clear", "question", "opt_out", "opt_in", "help", "other"]
 Triage = Literal["none", "routine", "review", "urgent"]

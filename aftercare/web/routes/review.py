@@ -70,6 +70,25 @@ def record_review(reply_id: RowId, request: Request, session: SessionDep,
     return RedirectResponse("/review", status_code=303)
 
 
+@router.post("/review/{reply_id:int}/texts")
+def honour_texts_request(reply_id: RowId, request: Request, session: SessionDep,
+                         container: ContainerDep, user: ClinicianUser,
+                         action: Annotated[str, Form()] = "") -> Response:
+    """The one tap for a patient who asked in words to stop or restart texts."""
+    reply = _reply(session, reply_id)
+    try:
+        service.honour_texts_request(session, reply_id=reply.id, action=action,
+                                     reviewer=user.email, plans=container.plans,
+                                     policy=container.planning_policy, now=container.clock())
+    except InvalidRequest as exc:
+        return page(request, "review_reply.html", _context(session, reply, error=str(exc)),
+                    status_code=422)
+    audit.record(session, actor=user.email, action=f"sms_{action}", subject=f"reply:{reply.id}",
+                 now=container.clock(), detail={"patient_id": reply.patient_id})
+    flash(request, f"{service.CONSENT_ACTIONS[action]}.")
+    return RedirectResponse("/review", status_code=303)
+
+
 def _reply(session: Session, reply_id: int) -> Reply:
     try:
         return service.get_reply(session, reply_id)

@@ -1,0 +1,145 @@
+"""The reader's rules for the kinds of reply it used to miss: each rule, several wordings
+(lay, misspelt, Spanish), and the decoys it must not fire on."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from aftercare.replies.reading.reader import MAX_CHARS, read_reply
+
+
+@pytest.mark.parametrize("text", [
+    "my calf is real tight and feels hot, its only the leg they did",
+    "carf is cramping real bad and its warm when i put my hand on it",
+    "la pantorrilla me duele mucho y esta caliente",
+    "back of my leg under the knee is throbbing and all puffed up. other leg looks normal",
+    "tengo toda la pierna hinchada desde ayer",
+    "my calf is hot and swollen and hurts to walk",
+])
+def test_a_calf_with_two_signs_of_a_clot_is_urgent(text: str) -> None:
+    reading = read_reply(text)
+    assert reading.triage == "urgent", reading
+    assert any("DVT" in r for r in reading.reasons)  # the rule that fired is named
+
+
+@pytest.mark.parametrize("text", [
+    "toes on my right foot are ice cold and kind of a bluish grey color",
+    "tengo el pie frio y los dedos morados",
+    "her toes are white and cold and she says they feel numb",
+    "my foot is freezing cold and the toes look dusky",
+])
+def test_cold_and_discoloured_toes_are_urgent(text: str) -> None:
+    reading = read_reply(text)
+    assert reading.triage == "urgent", reading
+    assert any("cold and pale or blue" in r for r in reading.reasons)
+
+
+@pytest.mark.parametrize("text", ["my toes are a bit cold in the stockings",
+                                  "toes look a little blue this morning"])
+def test_cold_or_blue_toes_alone_are_a_stocking_check(text: str) -> None:
+    assert read_reply(text).triage == "review"
+
+
+@pytest.mark.parametrize("text", [
+    "blood is dripping on the floor from one of the needle spots",
+    "the bleeding wont stop even when I push on it",
+    "sangra y gotea aunque apriete",
+])
+def test_bleeding_that_runs_or_does_not_stop_with_pressure_is_urgent(text: str) -> None:
+    reading = read_reply(text)
+    assert reading.triage == "urgent", reading
+    assert "bleeding that will not stop" in reading.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "I have chest paint since lunch",
+    "I can't breed good when I lay down",
+    "words keep coming out all mixed up, cant say what i mean",
+    "my wife has a spot on her ankle that's gone dark and dead looking, almost black",
+])
+def test_misspelt_and_indirect_red_flags_are_urgent(text: str) -> None:
+    assert read_reply(text).triage == "urgent", read_reply(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm his wife, he can't lift his arm",
+    "mi esposo no puede mover bien el brazo derecho y habla raro",
+    "my mother got confused all of a sudden, doesnt know where she is",
+    "this is her daughter, mom's words are jumbled",
+])
+def test_a_relative_writing_for_the_patient_reports_the_patients_red_flag(text: str) -> None:
+    reading = read_reply(text)
+    assert reading.triage == "urgent", reading
+    assert reading.reasons[0] == "reported by a relative or carer"
+
+
+@pytest.mark.parametrize("text", [
+    "my husband is short of breath but thats his asthma, im fine",
+    "mi esposo se queja de dolor de pecho pero yo estoy bien",
+    "my husband had a stroke last year",
+    "my mom had chest pain",
+    "my mom had a stroke after her heart surgery, is the foam safe for me?",
+])
+def test_someone_elses_complaint_is_not_the_patients(text: str) -> None:
+    assert read_reply(text).triage != "urgent", read_reply(text)
+
+
+@pytest.mark.parametrize(("text", "denied"), [
+    ("zero pain", "pain"), ("0 pain, little bruise", "pain"), ("bruises: 0", "bruising"),
+    ("swelling fine", "swelling"), ("swelling is ok now, just some bruising left", "swelling"),
+    ("haven't noticed any redness", "redness"),
+    ("Haven't seen any bruising or swelling, feel normal", "swelling"),
+    ("Chest pain? No. Breathing? Fine. Leg? A bit sore.", "breathing_difficulty"),
+    ("No fever. Temp 98.4", "fever"),
+])
+def test_negation_by_zero_state_and_not_seen(text: str, denied: str) -> None:
+    reading = read_reply(text)
+    assert denied in reading.absent and denied not in reading.present, reading
+    assert reading.triage != "urgent"
+
+
+def test_only_a_plain_denial_clears_a_red_flag() -> None:
+    # "ok now" is a red flag that was there: it is still escalated.
+    assert read_reply("chest pain is ok now").triage == "urgent"
+    assert read_reply("my left leg is swollen and the right one is fine").triage == "urgent"
+    assert read_reply("No puedo respirar bien").triage == "urgent"
+    assert read_reply("no chest pain").triage == "none"
+
+
+@pytest.mark.parametrize("text", ["something is not right with my leg", "something's off",
+                                  "the incision opened up", "see the picture i sent",
+                                  "llámenme por favor"])
+def test_what_the_reader_cannot_place_goes_to_a_person(text: str) -> None:
+    assert read_reply(text).triage in ("review", "urgent"), read_reply(text)
+
+
+@pytest.mark.parametrize("text", ["thanks doc!", "cheers!", "listo, gracias", "ok 👍", "👍",
+                                  "2", "yes", "all good thanks"])
+def test_benign_replies_stay_closed(text: str) -> None:
+    assert read_reply(text).triage == "none", read_reply(text)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("pls no more texts", "opt_out"), ("ya no quiero mensajes", "opt_out"),
+    ("Please take my mother off this list, she can't read texts anymore", "opt_out"),
+    ("sorry I sent stop by mistake, keep them coming", "opt_in"),
+    ("I want the texts back on please, I stopped them by mistake", "opt_in"),
+    ("quiero volver a recibir los mensajes", "opt_in"),
+    ("sign me back up for the reminders", "opt_in"),
+    ("ayuda, no entiendo este mensaje", "help"),
+])
+def test_opting_out_and_in_in_words(text: str, intent: str) -> None:
+    assert read_reply(text).intent == intent, read_reply(text)
+
+
+def test_a_long_text_is_read_up_to_twilios_limit_quickly_and_a_person_reads_the_rest() -> None:
+    text = "my leg is a bit sore and swollen, no chest pain. " * 1200  # ~60,000 characters
+    started = time.perf_counter()
+    reading = read_reply(text)
+    assert time.perf_counter() - started < 2.0
+    assert reading.triage == "review"
+    assert reading.reasons[-1] == f"longer than {MAX_CHARS} characters: only the start was read"
+    # A red flag inside the limit is still urgent.
+    assert read_reply("I can't breathe. " + "x " * 40_000).triage == "urgent"
