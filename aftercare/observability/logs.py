@@ -31,6 +31,9 @@ _PHONE = re.compile(
     r"(?<![\w+])\+\d(?:[\s.-]?\d){7,14}(?!\d)"
     r"|(?<![\w(])\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\d)"
     r"|(?<![\w(])\(\d{3}\)\d{3}-?\d{4}(?!\d)"
+    # Bare digits as typed into a form or sent in JSON ("2125550142", "12125550142"): a
+    # longer number in a log line (a timestamp) losing its head is a fair price.
+    r"|(?<![\w+.])\d{10,15}(?!\w)"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.([A-Za-z]{2,})")
 

@@ -23,6 +23,7 @@ from aftercare.web.login import StaffUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
 from aftercare.web.views import search, timeline, trend
+from aftercare.web.views.paging import page_number
 from aftercare.web.views.procedure_form import (
     COMMON_ZONES,
     OTHER_ZONE,
@@ -39,7 +40,7 @@ def procedures_list(request: Request, session: SessionDep, container: ContainerD
                     status: str = "", page_no: Annotated[str, Query(alias="page")] = "1"
                     ) -> Response:
     filters = search.Filters(q=q, day=day, procedure_type=type, status=status,
-                             page=int(page_no) if page_no.isdigit() else 1)
+                             page=page_number(page_no))
     results = search.search(session, filters, clinic_zone=container.settings.clinic_timezone)
     return page(request, "procedures.html", {
         "filters": filters, "results": results, "plans": container.plans,
@@ -70,8 +71,10 @@ async def reschedule(procedure_id: RowId, request: Request, session: SessionDep,
                            plans=container.plans, policy=container.planning_policy,
                            now=container.clock())
     except InvalidRequest as exc:
-        flash(request, f"Not rescheduled: {exc.message}", "error")
-        return _back(procedure_id)
+        # Refused before anything changed: show the form again with the reason.
+        return page(request, "procedure.html", _context(
+            session, container, procedure, reschedule_values=values,
+            reschedule_errors={"date": f"Not rescheduled: {exc.message}."}), status_code=422)
     audit.record(session, actor=user.email, action="reschedule_procedure",
                  subject=f"procedure:{procedure_id}", now=container.clock())
     flash(request, "Rescheduled: messages not sent yet were planned again.")
