@@ -31,10 +31,10 @@ _PHONE = re.compile(
     r"(?<![\w+])\+\d(?:[\s.-]?\d){7,14}(?!\d)"
     r"|(?<![\w(])\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\d)"
     r"|(?<![\w(])\(\d{3}\)\d{3}-?\d{4}(?!\d)"
-    # Bare digits as typed into a form or sent in JSON ("2125550142", "12125550142"): a
-    # longer number in a log line (a timestamp) losing its head is a fair price.
-    r"|(?<![\w+.])\d{10,15}(?!\w)"
 )
+# Bare digits as typed into a form or sent in JSON, where a value is quoted or assigned
+# ('phone': '2125550142', input_value=12125550142): ids in prose ("message 42") stay.
+_BARE_PHONE = re.compile(r"(?<=['\"=:])(\s?)(\d{10,15})(?![\w.])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.([A-Za-z]{2,})")
 
 
@@ -44,6 +44,7 @@ def mask_phi(text: str) -> str:
         return "***" + digits[-4:]
 
     text = _EMAIL.sub(lambda m: f"***@***.{m.group(1)}", text)
+    text = _BARE_PHONE.sub(lambda m: f"{m.group(1)}***{m.group(2)[-4:]}", text)
     return _PHONE.sub(phone, text)
 
 

@@ -36,12 +36,14 @@ PAST_LIMIT = timedelta(days=365)
 FOLLOW_UP_LIMIT = timedelta(days=365)
 
 
-def _utc(value: datetime) -> datetime | None:
-    """The instant in UTC, or None when it cannot be held (year 1 with a positive offset)."""
+def _utc(value: datetime) -> datetime:
+    """The instant in UTC; at the edges of what a datetime holds (year 1 with a positive
+    offset, year 9999 with a negative one) the nearest instant that can be held."""
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        return None
+        edge = datetime.max if value.year > 1 else datetime.min
+        return edge.replace(tzinfo=UTC)
 
 
 def date_problems(*, performed_at: datetime, follow_up_at: datetime | None, now: datetime,
@@ -49,7 +51,7 @@ def date_problems(*, performed_at: datetime, follow_up_at: datetime | None, now:
     """Procedure and follow-up times outside the sane window around `now`. A procedure is
     logged once done (`future`: the clock slack); a reschedule may move it ahead a while."""
     performed = _utc(performed_at)
-    if performed is None or performed < now - PAST_LIMIT:
+    if performed < now - PAST_LIMIT:
         yield Problem(("performed_at",), "the procedure time is more than a year ago: "
                       "check the date")
     elif performed > now + future:
@@ -59,10 +61,13 @@ def date_problems(*, performed_at: datetime, follow_up_at: datetime | None, now:
     if follow_up_at is None:
         return
     follow_up = _utc(follow_up_at)
-    if follow_up is None or follow_up > now + FOLLOW_UP_LIMIT:
+    if follow_up > now + FOLLOW_UP_LIMIT:
         yield Problem(("follow_up_at",), "the follow-up is more than a year ahead: check "
                       "the date")
-    elif performed is not None and follow_up < performed:
+    elif follow_up < now - PAST_LIMIT:
+        yield Problem(("follow_up_at",), "the follow-up is more than a year ago: check "
+                      "the date")
+    elif follow_up < performed:
         yield Problem(("follow_up_at",), "the follow-up is before the procedure: check "
                       "the date")
 
