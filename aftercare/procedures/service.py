@@ -57,11 +57,14 @@ def log_procedures(
     consent answers win.
     """
     checked = [check(r, plans=plans, phone_region=phone_region, now=now) for r in requests]
-    for i, problem in duplicates(session, checked).items():
+    already = store.already_logged(session, [c.request.external_id or None for c in checked
+                                             if isinstance(c, Checked)])
+    for i, problem in duplicates(session, checked, already=already).items():
         checked[i] = [problem]
     refused = any(not isinstance(c, Checked) for c in checked)
     fine = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
-    logged = {} if refused and all_or_none else _store(session, fine, now=now)
+    logged = {} if refused and all_or_none else _store(session, fine, now=now,
+                                                       already=already)
     if any(one.created for one in logged.values()):
         after_commit(session, queue.wake_planning)
     return [Refused(c) if not isinstance(c, Checked)
@@ -69,8 +72,8 @@ def log_procedures(
             for i, c in enumerate(checked)]
 
 
-def duplicates(session: Session, checked: Sequence[Checked | list[Problem]]
-                ) -> dict[int, Problem]:
+def duplicates(session: Session, checked: Sequence[Checked | list[Problem]], *,
+               already: dict[str, tuple[int, str]] | None = None) -> dict[int, Problem]:
     """Requests that would log a second active procedure of the same type for the same
     patient on the same local day, unless they allow it: usually the same visit entered
     twice, which would plan two sets of texts. An `external_id` logged before wins (that
@@ -78,8 +81,9 @@ def duplicates(session: Session, checked: Sequence[Checked | list[Problem]]
     candidates = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
     if not candidates:
         return {}
-    already = store.already_logged(session, [c.request.external_id or None
-                                             for _, c in candidates])
+    if already is None:
+        already = store.already_logged(session, [c.request.external_id or None
+                                                 for _, c in candidates])
     candidates = [(i, c) for i, c in candidates
                   if not (c.request.external_id and c.request.external_id in already)]
     if not candidates:
@@ -119,11 +123,10 @@ def _same_leg(one: str | None, other: str | None) -> bool:
     return one is None or other is None or one == other or "both" in (one, other)
 
 
-def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetime
-           ) -> dict[int, Logged]:
+def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetime,
+           already: dict[str, tuple[int, str]]) -> dict[int, Logged]:
     # A blank external_id is what some systems send for none: not a key two visits share.
     keys = {i: c.request.external_id or None for i, c in checked}
-    already = store.already_logged(session, list(keys.values()))
     firsts: dict[str, int] = {}  # the same visit twice in one call: the first one counts
     new = []
     for i, c in checked:
