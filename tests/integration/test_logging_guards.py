@@ -189,9 +189,20 @@ def test_a_follow_up_is_named_only_once_booked_and_rebooking_replans(
 def test_page_numbers_out_of_range_never_break_the_list(
         make_container: Callable[..., Container], db_url: str, page: str) -> None:
     web = make_web(make_container, db_url, clock=FrozenClock(NOW))
-    add_user(web.container, "nurse@example.org", "staff", name="Nurse Joy")
-    assert web.login("nurse@example.org").status_code == 303
+    add_user(web.container, "admin@example.org", "admin", name="Admin")
+    assert web.login("admin@example.org").status_code == 303
     assert web.client.get("/procedures", params={"page": page}).status_code == 200
+    assert web.client.get("/admin/audit", params={"page": page}).status_code == 200
+
+
+@pytest.mark.parametrize("offset", ["-1", "99999999999999999999", "١", "9" * 5000])
+def test_review_api_offsets_out_of_range_are_a_4xx(container: Container, offset: str) -> None:
+    with transaction(container.sessions) as session:
+        token = create_token(session, name="doc", role="clinician")
+    with TestClient(create_app(container), raise_server_exceptions=False) as client:
+        response = client.get("/api/reviews", params={"offset": offset},
+                              headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 422, response.text
 
 
 @pytest.fixture
