@@ -276,3 +276,22 @@ def test_cli_guards() -> None:
     code, out, err = run(*_cli_args(now, "--allow-duplicate"))
     assert code == 0 and json.loads(out)["created"] is True
 
+
+
+def test_web_reschedule_books_the_follow_up_and_replans(web: Web) -> None:
+    procedure = submit(web, step="save").headers["location"]
+    run_planning(web.container)
+    page = web.client.get(procedure)
+    assert "to book it" in text_of(page)
+    base = {"date": "2026-03-02", "time": "09:00", "timezone": "America/New_York",
+            "timezone_other": ""}
+    refused = web.post(f"{procedure}/reschedule", {
+        **base, "follow_up_date": "2026-03-01", "follow_up_time": "10:00"}, token_from=procedure)
+    assert refused.status_code == 422
+    assert "before the procedure" in text_of(refused)
+    booked = web.post(f"{procedure}/reschedule", {
+        **base, "follow_up_date": "2026-04-14", "follow_up_time": "10:30"}, token_from=procedure)
+    assert booked.status_code == 303
+    page = web.client.get(procedure)
+    assert "is on Tue 14 Apr 10:30" in text_of(page)
+    assert 'value="2026-04-14"' in page.text

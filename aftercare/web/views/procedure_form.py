@@ -228,15 +228,24 @@ def _grace(policy: PlanningPolicy) -> str:
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
-def check_reschedule(form: Mapping[str, object]) -> tuple[dict[str, str], dict[str, str],
-                                                         datetime | None, str | None]:
-    """(values, errors, new procedure time, new zone) from the reschedule form."""
-    values = {name: _text(form.get(name)) for name in ("date", "time", "timezone",
-                                                       "timezone_other")}
+@dataclass(frozen=True)
+class Reschedule:
+    values: dict[str, str]
+    errors: dict[str, str]
+    performed_at: datetime | None
+    zone: str | None
+    follow_up_at: datetime | None  # None: the booked follow-up (if any) stays
+
+
+def check_reschedule(form: Mapping[str, object]) -> Reschedule:
+    """What the reschedule form asks for: a new time, zone or booked follow-up."""
+    values = {name: _text(form.get(name)) for name in (
+        "date", "time", "timezone", "timezone_other", "follow_up_date", "follow_up_time")}
     errors: dict[str, str] = {}
     zone = _zone(values, errors)
     performed_at = _performed_at(values, zone, errors)
-    return values, errors, performed_at, zone
+    follow_up_at = _follow_up_at(values, zone, errors)
+    return Reschedule(values, errors, performed_at, zone, follow_up_at)
 
 
 def zone_choice(zone: str) -> dict[str, str]:
