@@ -113,7 +113,7 @@ def duplicates(session: Session, checked: Sequence[Checked | list[Problem]], *,
                 "allow_duplicate: true"))
         else:
             seen.append((who, c.request.procedure_type, c.request.performed_at,
-                         c.request.side, f"request {i} of this call"))
+                         c.request.side, "sent with it just now"))
     return found
 
 
