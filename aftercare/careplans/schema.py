@@ -169,6 +169,23 @@ class QuietHours(_Strict):
         return t >= self.start or t < self.end  # wraps midnight, e.g. 21:00-08:00
 
 
+class Fallback(_Strict):
+    """What a step sends instead when a value it names is missing: other texts (no date, no
+    email), or nothing (`skip: true`)."""
+
+    skip: bool = False
+    text: Texts | None = None
+    email: EmailContent | None = None
+
+    @model_validator(mode="after")
+    def _skip_or_texts(self) -> Fallback:
+        if self.skip and (self.text is not None or self.email is not None):
+            raise ValueError("give skip: true or other texts, not both")
+        if not self.skip and self.text is None and self.email is None:
+            raise ValueError("give skip: true, or text and/or email to send instead")
+        return self
+
+
 class Step(_Strict):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     offset: Offset
@@ -194,6 +211,13 @@ class Step(_Strict):
         if self.expires_after is not None:
             return self.expires_after.duration
         return EXPIRES_AFTER[self.kind]
+
+    # When no follow-up was booked, a step whose texts name {follow_up_date} sends these
+    # instead (or is skipped): patients are never told a date nobody booked.
+    without_follow_up: Fallback | None = None
+    # When no email will go to this patient (no consent or no address), an SMS that speaks
+    # of an email sends this text instead.
+    without_email: Fallback | None = None
 
     @property
     def channels(self) -> tuple[Channel, ...]:
@@ -231,7 +255,9 @@ class CarePlan(_Strict):
     name: str
     version: int = Field(ge=1)
     description: str = ""
-    follow_up_after: Offset  # default follow-up date when the procedure gives none
+    # When the review usually is, for the clinic's reference; never sent as a date (only a
+    # follow-up booked for the procedure is).
+    follow_up_after: Offset
     quiet_hours: QuietHours | None = None  # overrides the clinic default
     steps: tuple[Step, ...] = Field(min_length=1)
 

@@ -8,7 +8,15 @@ import re
 from collections.abc import Iterator, Mapping
 
 from aftercare.careplans.render import placeholders, realistic_values, render, stray_braces
-from aftercare.careplans.schema import LANGUAGES, PLACEHOLDERS, CarePlan, Step
+from aftercare.careplans.schema import (
+    LANGUAGES,
+    PLACEHOLDERS,
+    CarePlan,
+    EmailContent,
+    Fallback,
+    Step,
+    Texts,
+)
 from aftercare.careplans.sms_rules import sms_problems
 
 _HARD_CODED_EMERGENCY = re.compile(r"(?<![\d+])(?:911|999|112)(?!\d)")
@@ -17,14 +25,41 @@ _OFFERED_NUMBER = re.compile(r"(?<![\w:/-])(\d)(?![\w:/-])")
 _YES_NO = {"en": (r"\bYES\b", r"\bNO\b"), "es": (r"\bSI\b", r"\bNO\b")}
 
 
-def _texts(step: Step) -> Iterator[tuple[str, str]]:
-    """(dotted field, text) for every patient-facing text of a step."""
-    for lang in LANGUAGES:
-        yield f"text.{lang}", step.text.get(lang)
+_MENTIONS_EMAIL = re.compile(r"\b(?:e-?mail|correo)\b", re.IGNORECASE)
+
+
+def _sms_texts(step: Step) -> Iterator[tuple[str, Texts]]:
+    """(dotted field, texts) for the step's SMS text and each fallback SMS text."""
+    yield "text", step.text
+    for name, fallback in _fallbacks(step):
+        if fallback.text is not None:
+            yield f"{name}.text", fallback.text
+
+
+def _fallbacks(step: Step) -> Iterator[tuple[str, Fallback]]:
+    for name in ("without_follow_up", "without_email"):
+        fallback = getattr(step, name)
+        if fallback is not None:
+            yield name, fallback
+
+
+def _email_texts(step: Step) -> Iterator[tuple[str, EmailContent]]:
     if step.email is not None:
+        yield "email", step.email
+    for name, fallback in _fallbacks(step):
+        if fallback.email is not None:
+            yield f"{name}.email", fallback.email
+
+
+def _texts(step: Step) -> Iterator[tuple[str, str]]:
+    """(dotted field, text) for every patient-facing text of a step, fallbacks included."""
+    for field, texts in _sms_texts(step):
+        for lang in LANGUAGES:
+            yield f"{field}.{lang}", texts.get(lang)
+    for field, email in _email_texts(step):
         for part in ("subject", "body"):
             for lang in LANGUAGES:
-                yield f"email.{part}.{lang}", getattr(step.email, part).get(lang)
+                yield f"{field}.{part}.{lang}", getattr(email, part).get(lang)
     for number, choice in (step.choices or {}).items():
         for lang in LANGUAGES:
             yield f"choices.{number}.label.{lang}", choice.label.get(lang)
@@ -56,17 +91,46 @@ def step_problems(step: Step, values: Mapping[str, str] | None) -> Iterator[tupl
     if step.email is not None and "email" not in step.channels:
         yield "email", f"channel {step.channel!r} sends no email, so this block is never used"
 
+    yield from _fallback_problems(step)
     if "sms" not in step.channels:
         return
-    for lang in LANGUAGES:
-        field, text = f"text.{lang}", step.text.get(lang)
-        if field in unfillable:
-            continue
-        filled = render(text, values if values is not None else realistic_values(lang))
-        for problem in sms_problems(filled):
-            yield field, problem
-        if step.kind == "check_in":
-            yield from _check_in_problems(step, lang, text)
+    for name, texts in _sms_texts(step):
+        for lang in LANGUAGES:
+            field, text = f"{name}.{lang}", texts.get(lang)
+            if field in unfillable:
+                continue
+            filled = render(text, values if values is not None else realistic_values(lang))
+            for problem in sms_problems(filled):
+                yield field, problem
+            if step.kind == "check_in" and name == "text":
+                yield from _check_in_problems(step, lang, text)
+
+
+def _fallback_problems(step: Step) -> Iterator[tuple[str, str]]:
+    """A value that may be missing (a follow-up nobody booked, an email nobody will get)
+    needs a fallback, and a fallback must not lean on the value it stands in for."""
+    names_date = [f for f, text in _texts(step)
+                  if "follow_up_date" in placeholders(text) and not f.startswith("without_")]
+    if names_date and step.without_follow_up is None:
+        yield names_date[0], ("names {follow_up_date}, which is missing until a follow-up is "
+                              "booked: add without_follow_up (skip: true, or texts without "
+                              "the date)")
+    for field, text in _texts(step):
+        if field.startswith("without_") and "follow_up_date" in placeholders(text):
+            yield field, "a fallback cannot name {follow_up_date}"
+    if "sms" in step.channels:
+        for field, texts in _sms_texts(step):
+            for lang in LANGUAGES:
+                text = texts.get(lang)
+                if not _MENTIONS_EMAIL.search(text):
+                    continue
+                if field.startswith("without_email"):
+                    yield f"{field}.{lang}", "this text is for patients who get no email"
+                elif step.without_email is None:
+                    yield f"{field}.{lang}", ("speaks of an email, which patients without "
+                                              "email consent or address do not get: add "
+                                              "without_email (skip: true, or a text "
+                                              "without it)")
 
 
 def _check_in_problems(step: Step, lang: str, text: str) -> Iterator[tuple[str, str]]:

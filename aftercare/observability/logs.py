@@ -32,6 +32,9 @@ _PHONE = re.compile(
     r"|(?<![\w(])\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\d)"
     r"|(?<![\w(])\(\d{3}\)\d{3}-?\d{4}(?!\d)"
 )
+# Bare digits as typed into a form or sent in JSON, where a value is quoted or assigned
+# ('phone': '2125550142', input_value=12125550142): ids in prose ("message 42") stay.
+_BARE_PHONE = re.compile(r"(?<=['\"=:])(\s?)(\d{10,15})(?![\w.])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.([A-Za-z]{2,})")
 
 
@@ -41,6 +44,7 @@ def mask_phi(text: str) -> str:
         return "***" + digits[-4:]
 
     text = _EMAIL.sub(lambda m: f"***@***.{m.group(1)}", text)
+    text = _BARE_PHONE.sub(lambda m: f"{m.group(1)}***{m.group(2)[-4:]}", text)
     return _PHONE.sub(phone, text)
 
 

@@ -8,12 +8,20 @@ row, so planning the same procedure twice can never produce a second message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from aftercare.careplans.render import format_follow_up_date, render
-from aftercare.careplans.schema import CarePlan, Channel, Language, QuietHours, Step
+from aftercare.careplans.render import format_follow_up_date, placeholders, render
+from aftercare.careplans.schema import (
+    CarePlan,
+    Channel,
+    EmailContent,
+    Language,
+    QuietHours,
+    Step,
+    Texts,
+)
 from aftercare.careplans.sms_rules import to_gsm7
 from aftercare.contact_rules import Recipient, Skip, after_quiet_hours, may_send
 
@@ -112,19 +120,24 @@ def plan_messages(
     zone = ZoneInfo(patient.timezone)
     quiet = plan.quiet_hours or policy.quiet_hours
     clinic, grace = policy.clinic, policy.grace
-    follow_up = follow_up_at or _default_follow_up(plan, performed_at, zone)
     values = {
         "first_name": patient.first_name,
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,
         "emergency_number": clinic.emergency_number,
-        "follow_up_date": format_follow_up_date(follow_up.astimezone(zone), patient.language),
     }
+    # Only a booked follow-up is ever named; without one, steps that name it fall back.
+    if follow_up_at is not None:
+        values["follow_up_date"] = format_follow_up_date(follow_up_at.astimezone(zone),
+                                                         patient.language)
+    emailed = patient.email_consent and patient.has_email
     planned: list[PlannedMessage] = []
     for step in plan.steps:
         due, note = _when(step, performed_at, zone, quiet, now, grace)
         for channel in step.channels:
-            planned.append(_message(step, channel, due, note, zone, patient, values, quiet))
+            texts = step_texts(step, channel, booked=follow_up_at is not None, emailed=emailed)
+            planned.append(_message(step, texts, channel, due, note, zone, patient, values,
+                                    quiet))
     planned.sort(key=lambda m: (m.due_at, m.step, m.channel))
     return planned
 
@@ -148,18 +161,58 @@ def _when(
     return due, note
 
 
+@dataclass(frozen=True)
+class StepTexts:
+    """The texts one channel of a step sends for this patient, or why it sends none."""
+
+    text: Texts | None
+    email: EmailContent | None
+    skipped: str | None = None
+
+
+def step_texts(step: Step, channel: Channel, *, booked: bool, emailed: bool) -> StepTexts:
+    """The step's own texts, or its fallback when they name a follow-up nobody booked, or
+    (in an SMS) an email this patient will not get."""
+    text, email = step.text, step.email
+    if not booked and names_follow_up(step, channel):
+        fallback = step.without_follow_up
+        # No fallback (a plan `schedules check` would refuse): skip rather than invent one.
+        if fallback is None or fallback.skip:
+            return StepTexts(None, None, "no follow-up booked")
+        text = fallback.text or text
+        email = fallback.email or email
+    if channel == "sms" and not emailed and step.without_email is not None:
+        if step.without_email.skip:
+            return StepTexts(None, None, "no email goes to this patient")
+        text = step.without_email.text or text
+    return StepTexts(text, email)
+
+
+def names_follow_up(step: Step, channel: Channel) -> bool:
+    """Whether what this channel of the step sends names the follow-up date."""
+    if channel == "email" and step.email is not None:
+        parts = [step.email.subject.en, step.email.subject.es, step.email.body.en,
+                 step.email.body.es]
+    else:
+        parts = [step.text.en, step.text.es]
+    return any("follow_up_date" in placeholders(p) for p in parts)
+
+
 def _message(
-    step: Step, channel: Channel, due: datetime, note: str | None, zone: ZoneInfo,
-    patient: PatientContext, values: dict[str, str], quiet: QuietHours,
+    step: Step, texts: StepTexts, channel: Channel, due: datetime, note: str | None,
+    zone: ZoneInfo, patient: PatientContext, values: dict[str, str], quiet: QuietHours,
 ) -> PlannedMessage:
     lang = patient.language
-    if channel == "email" and step.email is not None:
-        subject: str | None = render(step.email.subject.get(lang), values)
-        body = render(step.email.body.get(lang), values)
-    else:
-        subject = None
+    subject: str | None = None
+    body = ""
+    if texts.skipped is not None:
+        pass
+    elif channel == "email" and texts.email is not None:
+        subject = render(texts.email.subject.get(lang), values)
+        body = render(texts.email.body.get(lang), values)
+    elif texts.text is not None:
         # A filled-in name like "Ramón" must not turn a one-segment SMS into three.
-        body = to_gsm7(render(step.text.get(lang), values))
+        body = to_gsm7(render(texts.text.get(lang), values))
     status: Literal["planned", "skipped"] = "planned"
     reason = note
     # The due time is already out of quiet hours: only consent can stop it here.
@@ -167,6 +220,8 @@ def _message(
                         quiet_hours=quiet)
     if note and note.startswith("already past"):
         status = "skipped"
+    elif texts.skipped is not None:
+        status, reason = "skipped", texts.skipped
     elif isinstance(decision, Skip):
         status, reason = "skipped", decision.reason
     return PlannedMessage(
@@ -174,12 +229,3 @@ def _message(
         local_due=due.astimezone(zone), body=body, subject=subject, reason=reason,
         expires_at=None if step.expiry is None else due + step.expiry,
     )
-
-
-def _default_follow_up(plan: CarePlan, performed_at: datetime, zone: ZoneInfo) -> datetime:
-    days = plan.follow_up_after.calendar_days
-    local = performed_at.astimezone(zone)
-    if days is None:
-        return performed_at.astimezone(UTC) + plan.follow_up_after.duration
-    # Default follow-up: that day at 10:00 local, a placeholder until the clinic books one.
-    return datetime.combine(local.date() + timedelta(days=days), time(10, 0), tzinfo=zone)

@@ -39,11 +39,17 @@ def procedures() -> None:
 @click.option("--clinician", default=None)
 @click.option("--external-id", default=None)
 @click.option("--patient-id", "patient_external_id", default=None, help="e.g. an MRN")
+@click.option("--follow-up", "follow_up_at", default=None,
+              help="the booked follow-up, ISO 8601 with offset; without it, texts ask the "
+              "patient to call to book")
+@click.option("--allow-duplicate", is_flag=True,
+              help="log it although the patient has one of this type that day")
 @click.pass_obj
 def log(obj: CommandContext, first_name: str, phone: str, email: str | None, timezone: str,
         language: str, sms_consent: bool | None, email_consent: bool | None, procedure_type: str,
         performed_at: str, side: str | None, clinician: str | None, external_id: str | None,
-        patient_external_id: str | None) -> None:
+        patient_external_id: str | None, follow_up_at: str | None,
+        allow_duplicate: bool) -> None:
     if sms_consent is None or email_consent is None:
         raise click.UsageError("answer both --sms-consent/--no-sms-consent and "
                                "--email-consent/--no-email-consent")
@@ -53,7 +59,8 @@ def log(obj: CommandContext, first_name: str, phone: str, email: str | None, tim
                         "timezone": timezone, "language": language, "sms_consent": sms_consent,
                         "email_consent": email_consent, "external_id": patient_external_id},
             "procedure_type": procedure_type, "performed_at": performed_at, "side": side,
-            "clinician": clinician, "external_id": external_id})
+            "clinician": clinician, "external_id": external_id,
+            "follow_up_at": follow_up_at, "allow_duplicate": allow_duplicate})
     except ValidationError as exc:
         for error in exc.errors():
             click.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)

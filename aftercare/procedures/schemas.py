@@ -18,8 +18,24 @@ def _known_zone(value: str) -> str:
     return value
 
 
-class PatientIn(BaseModel):
+def _valid_unicode(value: object) -> object:
+    # JSON may carry a lone surrogate ("\\ud800"): no database or channel can store or send
+    # it, so it is refused here rather than failing deep inside a write.
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text holds a character that is not valid Unicode") from None
+    return value
+
+
+class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _unicode = field_validator("*")(_valid_unicode)
+
+
+class PatientIn(_Input):
 
     first_name: str = Field(min_length=1, max_length=80)
     phone: str = Field(min_length=3, max_length=32, description="any common format; stored E.164")
@@ -33,8 +49,7 @@ class PatientIn(BaseModel):
     _zone = field_validator("timezone")(_known_zone)
 
 
-class ProcedureIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ProcedureIn(_Input):
 
     patient: PatientIn
     procedure_type: str = Field(description="a care plan key from schedules/")
@@ -45,10 +60,12 @@ class ProcedureIn(BaseModel):
     external_id: str | None = Field(
         default=None, max_length=64, description="idempotency key: the same value returns "
         "the procedure already logged")
+    allow_duplicate: bool = Field(
+        default=False, description="log it even though this patient already has an active "
+        "procedure of this type on the same day")
 
 
-class ProcedurePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProcedurePatch(_Input):
 
     performed_at: AwareDatetime | None = None
     timezone: str | None = Field(default=None, description="the patient's new time zone")
@@ -57,8 +74,7 @@ class ProcedurePatch(BaseModel):
     _zone = field_validator("timezone")(lambda v: v if v is None else _known_zone(v))
 
 
-class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CancelIn(_Input):
 
     reason: str = Field(default="cancelled by staff", max_length=200)
 
@@ -123,9 +139,7 @@ class ProcedureCreated(BaseModel):
 MAX_BATCH = 500
 
 
-class ProcedureBatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProcedureBatchIn(_Input):
     procedures: list[ProcedureIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,13 @@ from aftercare.outbox.planned import replan
 from aftercare.planning import PlanningPolicy
 from aftercare.procedures import store
 from aftercare.procedures.queries import get_procedure
-from aftercare.procedures.rules import Checked, Problem, check
+from aftercare.procedures.rules import (
+    FOLLOW_UP_LIMIT,
+    Checked,
+    Problem,
+    check,
+    date_problems,
+)
 from aftercare.procedures.schemas import ProcedureIn, ProcedurePatch
 from aftercare.queue import TaskQueue
 
@@ -49,10 +56,15 @@ def log_procedures(
     back for another leg or session keeps one record; the latest contact details and
     consent answers win.
     """
-    checked = [check(r, plans=plans, phone_region=phone_region) for r in requests]
+    checked = [check(r, plans=plans, phone_region=phone_region, now=now) for r in requests]
+    already = store.already_logged(session, [c.request.external_id or None for c in checked
+                                             if isinstance(c, Checked)])
+    for i, problem in duplicates(session, checked, already=already).items():
+        checked[i] = [problem]
     refused = any(not isinstance(c, Checked) for c in checked)
     fine = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
-    logged = {} if refused and all_or_none else _store(session, fine, now=now)
+    logged = {} if refused and all_or_none else _store(session, fine, now=now,
+                                                       already=already)
     if any(one.created for one in logged.values()):
         after_commit(session, queue.wake_planning)
     return [Refused(c) if not isinstance(c, Checked)
@@ -60,11 +72,61 @@ def log_procedures(
             for i, c in enumerate(checked)]
 
 
-def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetime
-           ) -> dict[int, Logged]:
+def duplicates(session: Session, checked: Sequence[Checked | list[Problem]], *,
+               already: dict[str, tuple[int, str]] | None = None) -> dict[int, Problem]:
+    """Requests that would log a second active procedure of the same type for the same
+    patient on the same local day, unless they allow it: usually the same visit entered
+    twice, which would plan two sets of texts. An `external_id` logged before wins (that
+    request is a retry, answered unchanged)."""
+    candidates = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
+    if not candidates:
+        return {}
+    if already is None:
+        already = store.already_logged(session, [c.request.external_id or None
+                                                 for _, c in candidates])
+    candidates = [(i, c) for i, c in candidates
+                  if not (c.request.external_id and c.request.external_id in already)]
+    if not candidates:
+        return {}
+    existing = store.active_on_days(
+        session, phones=sorted({c.phone for _, c in candidates}),
+        procedure_types=sorted({c.request.procedure_type for _, c in candidates}),
+        around=[c.request.performed_at for _, c in candidates])
+    # (the patient as the store matches one: MRN, else phone and first name; type, time,
+    # side, which): a family phone shared by two people is two patients.
+    seen: list[tuple[store.PatientKey, str, datetime, str | None, str]] = [
+        (person, kind, at, side, f"procedure {id_}")
+        for id_, person, kind, at, side in existing]
+    found = {}
+    for i, c in candidates:
+        zone = ZoneInfo(c.request.patient.timezone)
+        day = c.request.performed_at.astimezone(zone).date()
+        who = store.patient_key(c.request.patient, c.phone)
+        same = next((which for person, kind, at, side, which in seen
+                     if person == who and kind == c.request.procedure_type
+                     and at.astimezone(zone).date() == day
+                     and _same_leg(side, c.request.side)), None)
+        if same is not None and not c.request.allow_duplicate:
+            found[i] = Problem(("allow_duplicate",), (
+                f"this patient already has an active {c.request.procedure_type} procedure on "
+                f"{day.isoformat()} ({same}): if this is another one, confirm with "
+                "allow_duplicate: true"))
+        else:
+            seen.append((who, c.request.procedure_type, c.request.performed_at,
+                         c.request.side, "sent with it just now"))
+    return found
+
+
+def _same_leg(one: str | None, other: str | None) -> bool:
+    # The left leg in the morning and the right one after lunch are two procedures; an
+    # unrecorded side (or "both") may be either.
+    return one is None or other is None or one == other or "both" in (one, other)
+
+
+def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetime,
+           already: dict[str, tuple[int, str]]) -> dict[int, Logged]:
     # A blank external_id is what some systems send for none: not a key two visits share.
     keys = {i: c.request.external_id or None for i, c in checked}
-    already = store.already_logged(session, list(keys.values()))
     firsts: dict[str, int] = {}  # the same visit twice in one call: the first one counts
     new = []
     for i, c in checked:
@@ -103,6 +165,16 @@ def reschedule(
     procedure = get_procedure(session, procedure_id)
     if procedure.status != "active":
         raise InvalidRequest(("status",), "a cancelled procedure cannot be rescheduled")
+    # Checked against what the procedure will be, so a new follow-up alone is compared
+    # with the time already stored (which was checked when it was logged).
+    problems = list(date_problems(
+        performed_at=patch.performed_at or procedure.performed_at,
+        follow_up_at=patch.follow_up_at or procedure.follow_up_at, now=now,
+        future=FOLLOW_UP_LIMIT))
+    if patch.performed_at is None:  # an old procedure's follow-up may still be rebooked
+        problems = [p for p in problems if p.field != ("performed_at",)]
+    if problems:
+        raise InvalidRequest(problems[0].field, problems[0].message)
     try:
         with session.begin_nested():  # rolled back alone when planning refuses the change
             if patch.performed_at is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
@@ -31,12 +31,33 @@ def already_logged(session: Session, keys: list[str | None]) -> dict[str, tuple[
 
 
 PatientKey = tuple[str, ...]
+
+
+def active_on_days(session: Session, *, phones: list[str], procedure_types: list[str],
+                   around: list[datetime]
+                   ) -> list[tuple[int, PatientKey, str, datetime, str | None]]:
+    """(id, patient key, type, performed_at, side) of active procedures of these phones and
+    types within a day either side of the given times (the caller compares local days)."""
+    utc = [a.astimezone(UTC) for a in around]
+    rows = session.execute(
+        select(Procedure.id, Patient.phone, Procedure.procedure_type, Procedure.performed_at,
+               Procedure.side, Patient.first_name, Patient.external_id)
+        .join(Patient, Procedure.patient_id == Patient.id)
+        .where(Patient.phone.in_(phones), Procedure.procedure_type.in_(procedure_types),
+               Procedure.status == "active",
+               Procedure.performed_at >= min(utc) - timedelta(days=1),
+               Procedure.performed_at <= max(utc) + timedelta(days=1)))
+    return [(id_, ("mrn", mrn) if mrn else ("phone", phone, name), kind,
+             at if at.tzinfo else at.replace(tzinfo=UTC), side)
+            for id_, phone, kind, at, side, name, mrn in rows]
+
+
 # What a returning patient's record takes from the latest visit (the MRN never changes).
 _PATIENT_FIELDS = ("first_name", "phone", "email", "timezone", "language", "sms_consent",
                    "email_consent")
 
 
-def _patient_key(data: PatientIn, phone: str) -> PatientKey:
+def patient_key(data: PatientIn, phone: str) -> PatientKey:
     """The clinic's own id when given, else phone and first name: a shared family phone
     stays separate people."""
     return ("mrn", data.external_id) if data.external_id else ("phone", phone, data.first_name)
@@ -49,8 +70,8 @@ def save_patients(session: Session, patients: list[tuple[PatientIn, str]], *, no
         return []
     latest: dict[PatientKey, dict[str, Any]] = {}
     for data, phone in patients:
-        latest[_patient_key(data, phone)] = {
-            "external_id": data.external_id or None,  # blank: no MRN (see _patient_key)
+        latest[patient_key(data, phone)] = {
+            "external_id": data.external_id or None,  # blank: no MRN (see patient_key)
             "first_name": data.first_name, "phone": phone,
             "email": str(data.email) if data.email else None, "timezone": data.timezone,
             "language": data.language, "sms_consent": data.sms_consent,
@@ -63,7 +84,7 @@ def save_patients(session: Session, patients: list[tuple[PatientIn, str]], *, no
     fresh = [key for key in latest if key not in ids]
     rows = [{**latest[key], "sms_opted_out_at": None, "created_at": now} for key in fresh]
     ids.update(zip(fresh, insert_returning_ids(session, Patient, rows), strict=True))
-    return [ids[_patient_key(data, phone)] for data, phone in patients]
+    return [ids[patient_key(data, phone)] for data, phone in patients]
 
 
 def _find_patients(session: Session, keys: list[PatientKey]) -> dict[PatientKey, int]:

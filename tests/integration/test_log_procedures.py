@@ -173,7 +173,10 @@ def test_a_blank_external_id_is_no_external_id(container: Container) -> None:
     blank = [visit(external_id=" ", patient=patient_payload(first_name=name, external_id=""))
              for name in ("Ann", "Bob")]
     logged = log(container, *blank)
-    logged += log(container, *blank)
+    # The same patients, type and day again: a second visit only when confirmed.
+    with pytest.raises(InvalidBatch):
+        log(container, *blank)
+    logged += log(container, *[v.model_copy(update={"allow_duplicate": True}) for v in blank])
     assert [one.created for one in logged] == [True] * 4
     assert len({one.procedure_id for one in logged}) == 4
     assert [(p.first_name, p.external_id) for p in patients(container)] == [
@@ -206,7 +209,8 @@ def test_without_an_mrn_a_patient_is_matched_by_phone_and_first_name(
     # The same phone written another way, and new answers: the same person, updated.
     (again,) = log(container, visit(patient=patient_payload(
         first_name="Maria", phone="+1 212-555-0100", email="m@example.org",
-        timezone="America/Denver", language="es", sms_consent=False, email_consent=True)))
+        timezone="America/Denver", language="es", sms_consent=False, email_consent=True),
+        allow_duplicate=True))
     # A family phone: another first name is another person.
     (sister,) = log(container, visit(patient=patient_payload(
         first_name="Lucia", phone="212-555-0100")))

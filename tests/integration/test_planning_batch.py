@@ -58,7 +58,8 @@ def log_twins(container: Container) -> list[tuple[int, int]]:
         for _, procedure, patient in CASES:
             request = ProcedureIn.model_validate({
                 **procedure_payload(NOW - timedelta(minutes=10),
-                                    patient=patient_payload(**patient)), **procedure})
+                                    patient=patient_payload(**patient)), **procedure,
+                "allow_duplicate": True})  # twins on purpose
             pair = tuple(session.get_one(Procedure, _logged(container, session, request))
                          for _ in range(2))
             if pair[0].patient.first_name == "Olga":

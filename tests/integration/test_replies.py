@@ -49,11 +49,13 @@ def queue(container: Container) -> RecordingQueue:
     return container.queue
 
 
-def log_and_plan(client: TestClient, container: Container, **patient: object) -> int:
+def log_and_plan(client: TestClient, container: Container,
+                 procedure: dict[str, object] | None = None, **patient: object) -> int:
     with transaction(container.sessions) as session:
         token = create_token(session, name="desk", role="staff")
     payload = procedure_payload(NOW - timedelta(days=3, hours=1),
-                                patient=patient_payload(phone=PHONE, **patient))
+                                patient=patient_payload(phone=PHONE, **patient),
+                                **(procedure or {}))
     response = client.post("/api/procedures", json=payload,
                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.text
@@ -230,8 +232,8 @@ def test_yes_to_the_one_leg_screen_is_urgent(client: TestClient, container: Cont
 
 def test_reply_matches_the_latest_check_in_across_procedures(client: TestClient,
                                                              container: Container) -> None:
-    left = log_and_plan(client, container, external_id="MRN-7")
-    right = log_and_plan(client, container, external_id="MRN-7")
+    left = log_and_plan(client, container, {"side": "left"}, external_id="MRN-7")
+    right = log_and_plan(client, container, {"side": "right"}, external_id="MRN-7")
     _sent_check_in(container, "day1_check_in", left)
     with transaction(container.sessions) as s:
         later = s.scalars(select(Message).where(Message.procedure_id == right,

@@ -46,8 +46,8 @@ def _step(
         step["email"] = {
             "subject": {"en": "Your aftercare", "es": "Sus cuidados"},
             "body": {
-                "en": "Dear {first_name}, follow-up {follow_up_date}.",
-                "es": "Hola {first_name}, control {follow_up_date}.",
+                "en": "Dear {first_name}, see you at {clinic_name}.",
+                "es": "Hola {first_name}, le esperamos en {clinic_name}.",
             },
         }
     return step

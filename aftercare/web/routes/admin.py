@@ -16,6 +16,7 @@ from aftercare.web.login import AdminUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
 from aftercare.web.views.admin import revoke_token, tokens
+from aftercare.web.views.paging import page_number
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(verify_csrf)],
                    include_in_schema=False)
@@ -111,7 +112,7 @@ def revoke(token_id: RowId, request: Request, session: SessionDep, container: Co
 def audit_log(request: Request, session: SessionDep, user: AdminUser, actor: str = "",
               action: str = "", subject: str = "",
               page_no: Annotated[str, Query(alias="page")] = "1") -> Response:
-    number = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
+    number = page_number(page_no)
     rows, total = audit.events(session, actor=actor, action=action, subject=subject,
                                limit=AUDIT_PAGE, offset=(number - 1) * AUDIT_PAGE)
     return page(request, "admin_audit.html", {

@@ -20,7 +20,12 @@ from aftercare.web.login import StaffUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
 from aftercare.web.views import procedure_form
-from aftercare.web.views.procedure_form import ProcedureForm, blank_form, check_form
+from aftercare.web.views.procedure_form import (
+    ProcedureForm,
+    add_problems,
+    blank_form,
+    check_form,
+)
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -41,6 +46,11 @@ async def preview_or_save(request: Request, session: SessionDep, container: Cont
                       phone_region=container.settings.default_phone_region,
                       policy=container.planning_policy, now=container.clock())
     step = data.get("step")
+    if form.ok and step != "edit" and form.checked is not None:
+        # The same visit entered twice would plan two sets of texts: ask before going on.
+        duplicate = service.duplicates(session, [form.checked]).get(0)
+        if duplicate is not None:
+            add_problems(form, [duplicate])
     if step == "edit" or not form.ok:
         return page(request, "log_procedure.html", _context(container, form),
                     status_code=422 if form.errors and step != "edit" else 200)
@@ -51,8 +61,9 @@ async def preview_or_save(request: Request, session: SessionDep, container: Cont
         session, requests=[form.request], plans=container.plans, queue=container.queue,
         now=container.clock(),
         phone_region=container.settings.default_phone_region)
-    # check_form asked the same rules: a refusal here would be a bug, not the user's doing.
-    assert isinstance(logged, Logged), logged
+    if not isinstance(logged, Logged):  # e.g. the same visit saved meanwhile elsewhere
+        add_problems(form, logged.problems)
+        return page(request, "log_procedure.html", _context(container, form), status_code=422)
     if not logged.created:
         flash(request, f"Already logged with visit id {form.request.external_id}: this is it.",
               "error")

@@ -22,6 +22,7 @@ from aftercare.web.login import StaffUser
 from aftercare.web.render import flash, on_wall_clock, page, zone_or_utc
 from aftercare.web.security import verify_csrf
 from aftercare.web.views import search, timeline, trend
+from aftercare.web.views.paging import page_number
 from aftercare.web.views.procedure_form import (
     COMMON_ZONES,
     OTHER_ZONE,
@@ -38,7 +39,7 @@ def procedures_list(request: Request, session: SessionDep, container: ContainerD
                     status: str = "", page_no: Annotated[str, Query(alias="page")] = "1"
                     ) -> Response:
     filters = search.Filters(q=q, day=day, procedure_type=type, status=status,
-                             page=int(page_no) if page_no.isdigit() else 1)
+                             page=page_number(page_no))
     results = search.search(session, filters, clinic_zone=container.settings.clinic_timezone)
     return page(request, "procedures.html", {
         "filters": filters, "results": results, "plans": container.plans,
@@ -57,7 +58,8 @@ def procedure_page(procedure_id: RowId, request: Request, session: SessionDep,
 @router.post("/procedures/{procedure_id:int}/reschedule")
 async def reschedule(procedure_id: RowId, request: Request, session: SessionDep,
                      container: ContainerDep, user: StaffUser) -> Response:
-    values, errors, performed_at, zone = check_reschedule(await request.form())
+    asked = check_reschedule(await request.form())
+    values, errors = asked.values, asked.errors
     procedure = _procedure(session, procedure_id)
     if errors:
         return page(request, "procedure.html", _context(
@@ -65,12 +67,17 @@ async def reschedule(procedure_id: RowId, request: Request, session: SessionDep,
             status_code=422)
     try:
         service.reschedule(session, procedure_id=procedure_id,
-                           patch=ProcedurePatch(performed_at=performed_at, timezone=zone),
+                           patch=ProcedurePatch(performed_at=asked.performed_at,
+                                                timezone=asked.zone,
+                                                follow_up_at=asked.follow_up_at),
                            plans=container.plans, policy=container.planning_policy,
                            now=container.clock())
     except InvalidRequest as exc:
-        flash(request, f"Not rescheduled: {exc.message}", "error")
-        return _back(procedure_id)
+        # Refused before anything changed: show the form again with the reason.
+        name = "follow_up_date" if exc.field[-1:] == ("follow_up_at",) else "date"
+        return page(request, "procedure.html", _context(
+            session, container, procedure, reschedule_values=values,
+            reschedule_errors={name: f"Not rescheduled: {exc.message}."}), status_code=422)
     audit.record(session, actor=user.email, action="reschedule_procedure",
                  subject=f"procedure:{procedure_id}", now=container.clock())
     flash(request, "Rescheduled: messages not sent yet were planned again.")
@@ -108,7 +115,11 @@ def _context(session: Session, container: Container, procedure: Procedure,
     zone = procedure.patient.timezone
     replies = timeline.replies_for(session, procedure.id)
     local = on_wall_clock(procedure.performed_at, zone)
-    values = {"date": local.date().isoformat(), "time": f"{local:%H:%M}", **zone_choice(zone)}
+    values = {"date": local.date().isoformat(), "time": f"{local:%H:%M}", **zone_choice(zone),
+              "follow_up_date": "", "follow_up_time": ""}
+    if procedure.follow_up_at is not None:
+        booked = on_wall_clock(procedure.follow_up_at, zone)
+        values.update(follow_up_date=booked.date().isoformat(), follow_up_time=f"{booked:%H:%M}")
     context: dict[str, Any] = {
         "procedure": procedure, "patient": procedure.patient, "zone": zone,
         "plan": container.plans.get(procedure.procedure_type),

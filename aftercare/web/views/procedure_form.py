@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from aftercare.careplans.schema import CarePlan
 from aftercare.planning import PatientContext, PlannedMessage, PlanningPolicy, plan_messages
-from aftercare.procedures.rules import Checked, check
+from aftercare.procedures.rules import Checked, Problem, check
 from aftercare.procedures.schemas import PatientIn, ProcedureIn
 
 COMMON_ZONES = (
@@ -36,7 +36,7 @@ LANGUAGES = (("en", "English"), ("es", "Spanish"))
 SIDES = (("", "Not recorded"), ("left", "Left"), ("right", "Right"), ("both", "Both"))
 FIELDS = ("first_name", "phone", "email", "timezone", "timezone_other", "language",
           "sms_consent", "email_consent", "procedure_type", "date", "time", "side",
-          "clinician", "external_id")
+          "clinician", "external_id", "follow_up_date", "follow_up_time", "allow_duplicate")
 
 
 @dataclass
@@ -44,6 +44,7 @@ class ProcedureForm:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     request: ProcedureIn | None = None
+    checked: Checked | None = None
     preview: list[PlannedMessage] = field(default_factory=list)
 
     @property
@@ -83,6 +84,7 @@ def check_form(form: Mapping[str, object], *, plans: Mapping[str, CarePlan], pho
     if not values["procedure_type"]:
         errors["procedure_type"] = "Choose the procedure type."
     performed_at = _performed_at(values, zone, errors)
+    follow_up_at = _follow_up_at(values, zone, errors)
     if errors or zone is None or performed_at is None:
         return result
     try:
@@ -95,20 +97,19 @@ def check_form(form: Mapping[str, object], *, plans: Mapping[str, CarePlan], pho
                 email_consent=values["email_consent"] == "yes"),
             procedure_type=values["procedure_type"], performed_at=performed_at,
             side=values["side"] or None,  # type: ignore[arg-type]
-            clinician=values["clinician"] or None, external_id=values["external_id"] or None)
+            clinician=values["clinician"] or None, external_id=values["external_id"] or None,
+            follow_up_at=follow_up_at, allow_duplicate=values["allow_duplicate"] == "yes")
     except ValidationError as exc:
         for error in exc.errors():
             name = str(error["loc"][-1]) if error["loc"] else "form"
             errors.setdefault(_FIELD_OF.get(name, name), _plain(error["msg"]))
         return result
-    checked = check(request, plans=plans, phone_region=phone_region)
+    checked = check(request, plans=plans, phone_region=phone_region, now=now)
     if not isinstance(checked, Checked):
-        for problem in checked:
-            errors.setdefault(_FIELD_OF.get(str(problem.field[-1]), str(problem.field[-1])),
-                              _plain(problem.message))
+        add_problems(result, checked)
         return result
     plan = plans[request.procedure_type]
-    result.request = request
+    result.request, result.checked = request, checked
     result.preview = preview(request, plan=plan, policy=policy, now=now)
     last = all_too_late(result.preview, plan=plan, now=now, policy=policy)
     if last is not None:
@@ -143,7 +144,19 @@ def all_too_late(messages: list[PlannedMessage], *, plan: CarePlan, now: datetim
     return None
 
 
-_FIELD_OF = {"performed_at": "date", "timezone": "timezone_other"}
+_FIELD_OF = {"performed_at": "date", "timezone": "timezone_other",
+             "follow_up_at": "follow_up_date"}
+
+
+def add_problems(form: ProcedureForm, problems: list[Problem]) -> None:
+    """The service's problems shown at the form's fields."""
+    for problem in problems:
+        name = str(problem.field[-1])
+        message = _plain(problem.message)
+        if name == "allow_duplicate":
+            message = (message.split(": if this", 1)[0] + ". If this is another procedure, "
+                       "tick \u201cLog it anyway\u201d.")
+        form.errors.setdefault(_FIELD_OF.get(name, name), message)
 
 
 def _text(value: object) -> str:
@@ -189,20 +202,50 @@ def _performed_at(values: dict[str, str], zone: str | None, errors: dict[str, st
     return datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=ZoneInfo(zone))
 
 
+def _follow_up_at(values: dict[str, str], zone: str | None, errors: dict[str, str]
+                  ) -> datetime | None:
+    """The booked follow-up, or None when none is entered (texts then ask to book one)."""
+    if not values["follow_up_date"] and not values["follow_up_time"]:
+        return None
+    try:
+        day = date.fromisoformat(values["follow_up_date"])
+    except ValueError:
+        errors["follow_up_date"] = ("Enter the date of the booked follow-up (YYYY-MM-DD), "
+                                    "or leave both follow-up fields empty.")
+        return None
+    try:
+        at = time.fromisoformat(values["follow_up_time"])
+    except ValueError:
+        errors["follow_up_time"] = "Enter the time of the booked follow-up (HH:MM, 24-hour)."
+        return None
+    if zone is None:
+        return None
+    return datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=ZoneInfo(zone))
+
+
 def _grace(policy: PlanningPolicy) -> str:
     minutes = int(policy.grace.total_seconds() // 60)
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
-def check_reschedule(form: Mapping[str, object]) -> tuple[dict[str, str], dict[str, str],
-                                                         datetime | None, str | None]:
-    """(values, errors, new procedure time, new zone) from the reschedule form."""
-    values = {name: _text(form.get(name)) for name in ("date", "time", "timezone",
-                                                       "timezone_other")}
+@dataclass(frozen=True)
+class Reschedule:
+    values: dict[str, str]
+    errors: dict[str, str]
+    performed_at: datetime | None
+    zone: str | None
+    follow_up_at: datetime | None  # None: the booked follow-up (if any) stays
+
+
+def check_reschedule(form: Mapping[str, object]) -> Reschedule:
+    """What the reschedule form asks for: a new time, zone or booked follow-up."""
+    values = {name: _text(form.get(name)) for name in (
+        "date", "time", "timezone", "timezone_other", "follow_up_date", "follow_up_time")}
     errors: dict[str, str] = {}
     zone = _zone(values, errors)
     performed_at = _performed_at(values, zone, errors)
-    return values, errors, performed_at, zone
+    follow_up_at = _follow_up_at(values, zone, errors)
+    return Reschedule(values, errors, performed_at, zone, follow_up_at)
 
 
 def zone_choice(zone: str) -> dict[str, str]:
