@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from aftercare.careplans.render import format_follow_up_date, placeholders, render
@@ -117,6 +117,9 @@ def plan_messages(
 ) -> list[PlannedMessage]:
     if performed_at.tzinfo is None or now.tzinfo is None:
         raise ValueError("performed_at and now must be timezone-aware")
+    if patient.language not in get_args(Language):
+        # Never a text in a language the patient did not choose.
+        raise ValueError(f"no care plan text in language {patient.language!r}")
     zone = ZoneInfo(patient.timezone)
     quiet = plan.quiet_hours or policy.quiet_hours
     clinic, grace = policy.clinic, policy.grace
