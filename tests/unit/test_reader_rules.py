@@ -143,3 +143,37 @@ def test_a_long_text_is_read_up_to_twilios_limit_quickly_and_a_person_reads_the_
     assert reading.reasons[-1] == f"longer than {MAX_CHARS} characters: only the start was read"
     # A red flag inside the limit is still urgent.
     assert read_reply("I can't breathe. " + "x " * 40_000).triage == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "calfhotandswollen and throbbing since last nite", "iamshortofbreath since lunch"])
+def test_words_typed_without_spaces_are_split_when_that_reveals_a_symptom(text: str) -> None:
+    assert read_reply(text).triage == "urgent", read_reply(text)
+
+
+@pytest.mark.parametrize("text", ["feeling awesome, legs look amazing already", "nosebleed"])
+def test_a_split_never_invents_words_or_a_negation(text: str) -> None:
+    reading = read_reply(text)
+    assert not reading.absent and reading.triage != "urgent", reading
+
+
+@pytest.mark.parametrize("text", [
+    "left leg looks like a tree trunk compared to the right from the knee down",
+    "pierna derecha mas gorda q la izq desde la rodilla pa bajo y duele",
+    "carf kills when i walk and its warm", "la pantorilla me arde y esta inchada",
+    "have to stop halfway up the stairs to get my air back, never used to",
+    "coughed into a tissue and there was blood in it",
+    "left arm and left leg feel dead and numb, both on the same side",
+    "talking like ive had 10 beers but I havent had a drop",
+    "toes are ice cold and look kind of grey/blue",
+    "the spot near my ankle went black and its getting bigger",
+])
+def test_round_five_wordings_of_red_flags(text: str) -> None:
+    assert read_reply(text).triage == "urgent", read_reply(text)
+
+
+@pytest.mark.parametrize("text", [
+    "leaflet says call 911 for chest pain or hard to breathe - I have neither, all good",
+    "the bruise looks purple", "haven't noticed anything"])
+def test_leaflet_words_and_a_colour_alone_are_not_red_flags(text: str) -> None:
+    assert read_reply(text).triage != "urgent", read_reply(text)

@@ -43,6 +43,7 @@ _PHRASES: dict[str, list[str]] = {
     # coming"): a person confirms with one tap; only the START keyword acts at once.
     "opt_in": [
         "(keep|keep them|keep the texts|keep the messages|keep it) coming",
+        "(keep|please keep|continue) (sending|texting) [me] [the] [texts|messages|reminders]",
         "(send|start|turn|switch|put|want|get) *3 (texts|messages|reminders|msgs) *2 (back|"
         "again|on)", "(texts|messages|reminders) back [on]",
         "(sign|add|put|subscribe) me (back|again)", "(opt|opted) [me] back in",
@@ -66,6 +67,8 @@ _PHRASES: dict[str, list[str]] = {
         "worries|symptoms|troubles|side effects)",
         "no new (symptoms|problems|issues|concerns|complaints)",
         "nothing (to report|unusual|wrong|new|abnormal|major|bad|at all|much)",
+        "(have not|has not|did not|not) (noticed|seen|had|felt|found) (anything|nothing|any "
+        "problems|any issues)",
         "(breathe|breathing|walking|walk|sleeping|moving|healing) *1 (fine|ok|well|normally|"
         "good|great)", "so far so good", "never [felt] better",
         "(good|great|fine|well) (now|so far|thanks)",

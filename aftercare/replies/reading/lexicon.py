@@ -13,7 +13,8 @@ from __future__ import annotations
 MACROS: dict[str, str] = {
     "leg": "(leg|legs|calf|calves|calve|calfs|carf|ankle|ankles|foot|feet|thigh|thighs|shin|"
            "shins|knee|knees|groin|toe|toes|heel|heels|pierna|piernas|pantorrilla|pantorrillas|"
-           "tobillo|tobillos|pie|pies|muslo|muslos|rodilla|rodillas|ingle|espinilla)",
+           "tobillo|tobillos|pie|pies|muslo|muslos|rodilla|rodillas|ingle|espinilla|pantorilla|"
+           "pantorillas)",
     "site": "(@leg|area|site|sites|spot|spots|vein|veins|skin|injection|injections|zona|"
             "piel|vena|venas)",
     "be": "(is|are|was|were|am|s|been|be|looks|look|looked|feels|feel|felt|seems|seem|got|"
@@ -22,7 +23,7 @@ MACROS: dict[str, str] = {
               "more|a bit|a little|a lot|muy|bastante|un poco|algo|mas|tan)",
     "swollen": "(swollen|swelling|swell|swells|swelled|swelling|puffy|puffed|puffing|puffiness|"
                "inflamed|swolen|swollon|hincho|hinche|hinchado|hinchada|hinchados|hinchadas|hinchazon|"
-               "inflamado|inflamada|inflamacion)",
+               "inflamado|inflamada|inflamacion|inchada|inchado|inchazon|inchadas|inchados)",
     "hurt": "(hurts|hurt|hurting|pain|pains|painful|sore|ache|aches|aching|achy|tender|"
             "throbbing|throbs|cramp|cramps|cramping|duele|duelen|dolor|dolores)",
     "tight": "(tight|tightness|pressure|heavy|heaviness|squeezing|crushing|apretado|opresion|"
@@ -151,6 +152,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(suffocating|suffocate|suffocated|suffocation|smothering|smothered|choking|"
         "drowning|air hunger|hungry for air)",
         "(huffing and puffing|puffing and panting|huffing|panting)", "(outta|outa) breath",
+        "(get|getting|catch|catching|got) my (air|wind|breath) back",
+        "(stop|stopping|stopped|rest|resting) *3 (halfway|half way|partway) up the stairs",
         # Dictation and spelling: "can't breed good", "cant breth right".
         "(can not|could not|hard to|trouble|struggling to) (breed|breath|breathe) (good|well|"
         "right|properly|normal|normally|when|at|lying|laying|$)",
@@ -186,7 +189,7 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(escupo|escupi|escupir|escupiendo|escupe|gargajeo) *2 @bloodish", "sangre al toser",
         "flema con sangre",
         "@cough *4 @bloodish [streaks|streak|spots|stuff|bits|flecks]",
-        "@cough *2 (and|&|y) *3 @bloodish [streaks|streak|spots|stuff|bits|flecks]",
+        "@cough *4 (and|&|y) *4 @bloodish [streaks|streak|spots|stuff|bits|flecks]",
         "@blood *4 @cough", "@sputum *3 @bloodish",
         "@bloodish *3 @sputum",
         "(bringing|brought|bring|hocking|hawking) up *2 @blood",
@@ -213,6 +216,12 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "side|side of my (body|face))", "stroke"),
         ("can not (lift|move|raise|feel) [my|the] [left|right] (arm|hand|arms|hands)", "stroke"),
         ("(stroke|tia|mini stroke|derrame)", "stroke"),
+        ("(arm|hand|face|brazo|mano|cara) (and|&|y) [my|the|mi|el|la] [left|right|izquierdo|"
+         "izquierda|derecho|derecha] (leg|foot|arm|pierna|pie) *3 @neurobad", "stroke"),
+        ("(same side|one side|mismo lado|un lado) *4 (numb|weak|dead|heavy|dormido|dormida|"
+         "debil)", "stroke"), ("@neurobad *6 (both|all) on the same side", "stroke"),
+        ("(talking|talk|talks|speaking|speak|speech|sound|sounds|sounding|voice) like *4 "
+         "(drunk|beers|drinks|wasted|tipsy|borracho|borracha)", "stroke"),
         ("(face|mouth|cara|boca) *3 (numb|numbness|tingly|tingling|weak|dormida|entumecida)",
          "stroke"),
         ("one side of [my] (face|body|mouth) *3 (numb|weak|drooping|droopy|heavy|dead|tingly|"
@@ -363,8 +372,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("skin *3 (breaking down|broken down|breaking|broken|peeling off|coming off|"
          "falling off|dying|dead)", "open"),
         ("hole in [my] (skin|leg)", "open"),
-        ("(skin|area|spot|patch|it|wound|blister|sore) *4 (turning|turned|going|gone|is|s|looks|"
-         "looking|getting|became) [very|all] (black|dusky|blackish)", "black"),
+        ("(skin|area|spot|patch|it|wound|blister|sore) *4 (turning|turned|going|gone|went|"
+         "goes|turns|is|s|looks|looking|getting|became) [very|all] (black|dusky|blackish)",
+         "black"),
         ("(black|dusky|dying|dead|necrotic|negra|negro) (skin|patch|area|spot|tissue)",
          "black"),
         ("(necrosis|necrotic)", "black"),
@@ -463,7 +473,7 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "(picazon|comezon|picor|comezones|rasquina|me pica|me pican|pica|pican|picando)",
     ],
     "pain": [
-        "(killing me|agony|agonizing|excruciating|unbearable)",
+        "(killing me|agony|agonizing|excruciating|unbearable)", "@leg (kills|killing|kill)",
         "(pain|pains|painful|pian|sore|soreness|hurts|hurt|hurting|ache|aches|aching|achy|"
         "achey|tender|tenderness|throbbing|throbs|throb|cramp|cramps|cramping|crampy|sting|"
         "stings|stinging|burning|burns|discomfort|uncomfortable|sorenes|paining)",
@@ -494,6 +504,10 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(pierna|pantorrilla|tobillo|pie|muslo) *3 (enorme|gigante|inflada|inflado)",
          "extreme"),
         ("(like a balloon|ballooned|ballooning)", "extreme"),
+        ("(mas|más) (gorda|gordo|grande|gruesa|grueso) (que|q) (la|el|mi) (otra|otro|izq|"
+         "izquierda|izquierdo|der|derecha|derecho)", "asym"),
+        ("(like|as big as|as fat as) a (tree trunk|trunk|log|balloon|elephant leg|sausage|"
+         "tree)", "extreme"),
         ("(toda|todo) (la|el|mi) (pierna|pie|pantorrilla) *2 (@swollen|@swellverb)", "extreme"),
         ("(@swollen|@swellverb) *2 (toda|todo) (la|el|mi) (pierna|pie)", "extreme"),
         ("(@swollen|@swellverb) *3 (whole|entire) (leg|calf|thigh)", "extreme"),
@@ -587,7 +601,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
                "mareos|mareada|mareado)"],
     "!clot": ["(blood clot|clot|clots|dvt|thrombosis|coagulo|trombosis)"],
     "!call_me": [
-        "(call|ring|phone|contact) me", "(someone|somebody|nurse|doctor|dr) *3 (call|ring|"
+        "(call|ring|phone|contact) me", "(someone|somebody|nurse|doctor|dr) [please|pls|plz] "
+        "[to|can|could|should|will|would|must|needs to|need to|has to|pls|please] (call|ring|"
         "phone|contact)", "(speak|talk) (to|with) (a|the|someone|somebody|nurse|doctor)",
         "(llamen|llamame|llameme|llamar|hablar con) *2 (me|enfermera|doctor|doctora|alguien)",
         "me (pueden|puede) llamar",
@@ -608,6 +623,11 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "congelado|congelados)",
         "(toes|toe|foot|feet|dedos|toenails) *4 (cold|ice cold|icy|freezing|frozen|chilly|"
         "like ice)", "(cold|icy|freezing|frozen|ice cold) (toes|toe|foot|feet)",
+    ],
+    "!colour": [
+        "(look|looks|looking|turned|turning|gone|going|went|are|is|se ven|se ve|estan) *3 (grey|"
+        "gray|blue|bluish|white|pale|purple|purplish|dusky|mottled|azul|azules|morado|morados|"
+        "blanco|blancos|gris|grises)",
     ],
     # "toes are white and cold": the colour and the cold joined by "and", one finding
     "!cold_pale_toes": [
@@ -638,7 +658,7 @@ def concept_entries() -> list[tuple[str, str, frozenset[str]]]:
 # Body locations reported back to the clinician, and sides.
 LOCATIONS: dict[str, str] = {
     "calf": "calf", "calves": "calf", "calve": "calf", "calfs": "calf", "carf": "calf",
-    "pantorrilla": "calf", "pantorrillas": "calf",
+    "pantorrilla": "calf", "pantorrillas": "calf", "pantorilla": "calf", "pantorillas": "calf",
     "ankle": "ankle", "ankles": "ankle", "ankel": "ankle", "tobillo": "ankle",
     "tobillos": "ankle",
     "thigh": "thigh", "thighs": "thigh", "muslo": "thigh", "muslos": "thigh",

@@ -118,11 +118,36 @@ def _know_as_no(tokens: list[str]) -> None:
             tokens[i] = "no"
 
 
+# A split must never invent a negation ("nosebleed" is not "no se bleed").
+_NEVER_SPLIT_OUT = frozenset({"no", "not", "nor", "ni", "sin", "never", "nada", "none", "se"})
+
+
+def split_run_together(word: str, known: Callable[[str], bool]) -> list[str] | None:
+    """'calfhotandswollen' -> calf hot and swollen: an unknown word that is several known
+    ones typed without spaces (fewest pieces; a one-letter piece only 'i' or 'a')."""
+    n = len(word)
+    if n < 7 or n > 40 or not word.isalpha():
+        return None
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 16), end):
+            before, piece = best[start], word[start:end]
+            if before is None or not known(piece) or (len(piece) == 1 and piece not in "ia") \
+                    or piece in _NEVER_SPLIT_OUT:
+                continue
+            if best[end] is None or len(before) + 1 < len(best[end] or ()):
+                best[end] = [*before, piece]
+    found = best[n]
+    return found if found is not None and 2 <= len(found) <= 6 else None
+
+
 def normalise(
     raw: str,
     *,
     known: Callable[[str], bool],
     correct: Callable[[str], str],
+    telling: Callable[[str], bool] = lambda word: False,
 ) -> Normalised:
     """`known` says whether a word is in the reader's vocabulary; `correct` fixes typos."""
     text = unicodedata.normalize("NFKC", raw).lower()
@@ -156,6 +181,12 @@ def normalise(
                 continue
             tok = tok.replace("'", "")
             if not known(tok):
+                pieces = split_run_together(tok, known)
+                # Split only when it reveals a symptom or body word: "awesome" is no
+                # "a we some", but "calfhotandswollen" is calf hot and swollen.
+                if pieces and any(len(p) >= 4 and telling(p) for p in pieces):
+                    tokens.extend(pieces)
+                    continue
                 tok = correct(tok)
         tokens.append(tok)
     _spanish_yes(tokens)

@@ -14,7 +14,7 @@ from aftercare.replies.reading.lexicon import MACROS
 from aftercare.replies.reading.normalise import Normalised, normalise
 from aftercare.replies.reading.triage import Symptom, TriageInput, assess
 from aftercare.replies.reading.types import READER_VERSION, CheckInContext, Reading
-from aftercare.replies.reading.vocabulary import is_known, make_corrector
+from aftercare.replies.reading.vocabulary import is_known, is_symptom_word, make_corrector
 
 _CORRECT = make_corrector()
 MAX_CHARS = 1600
@@ -45,7 +45,7 @@ def read_reply(
 
 
 def _read(text: str, language: str | None, check_in: CheckInContext | None) -> Reading:
-    norm = normalise(text, known=is_known, correct=_CORRECT)
+    norm = normalise(text, known=is_known, correct=_CORRECT, telling=is_symptom_word)
     lang = languages.detect(norm, language)
     choice, meaning, answered = _answer(norm, check_in)
     keyword = intents.keyword(norm)

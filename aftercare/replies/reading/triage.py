@@ -103,7 +103,7 @@ def _rules(d: TriageInput) -> Iterable[tuple[str, str]]:
         if code in s:
             yield "review", reason + (" (now resolved)" if s[code].resolved else "")
     yield from _local(s, d.scale)
-    for signal in sorted(d.signals):
+    for signal in sorted(d.signals - {"colour"}):  # a colour alone says nothing
         level, reason = SIGNALS[signal]
         yield level, reason
     if d.question:
@@ -155,7 +155,7 @@ def _circulation(d: TriageInput) -> Iterable[tuple[str, str]]:
         return
     if "cold_toes" not in d.signals:
         return
-    coloured = "pale_toes" in d.signals or "discoloration" in d.symptoms or (
+    coloured = bool({"pale_toes", "colour"} & d.signals) or "discoloration" in d.symptoms or (
         "bruising" in d.symptoms and {"toes", "foot"} & set(d.locations))
     if coloured:
         yield "urgent", "toes or foot cold and pale or blue: possible blocked artery"

@@ -126,6 +126,11 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
         ("(0|cero)", "det"),
     ],
     "hypo": [
+        # What the leaflet says is not what the patient has: "leaflet says call 911 for chest
+        # pain - I have neither"
+        "(leaflet|leaflets|sheet|paper|papers|instructions|handout|booklet|pamphlet|website|"
+        "folleto|hoja|instrucciones|papel) *3 (says|said|say|mentions|mentioned|lists|listed|"
+        "dice|decia|dicen|menciona)",
         "(if|what if|in case|just in case|whether|unless|once)",
         "(should|do|would|will) i (worry|be worried|be concerned|call|come in|go to)",
         "(when|how) (should|do|would|will|can) i (know|tell|worry|call)",
@@ -249,6 +254,11 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "no puedo (caminar|apoyar)", "(huge|massive|enormous|gigantic|ballooned)",
     ],
     "q:asym": [
+        "compared (to|with) (the|my) (other|left|right|good) [one|leg|side]",
+        "(mas|más) (gorda|gordo|grande|hinchada|hinchado|gruesa|grueso) (que|q) (la|el|mi) "
+        "(otra|otro|izq|izquierda|izquierdo|der|derecha|derecho)",
+        "from the (knee|thigh|hip|groin) down", "desde la (rodilla|cadera|ingle) [pa|para] "
+        "(bajo|abajo)",
         "(the other|the right|the left|other|my other|my right|my left) (one|leg|side|calf|"
         "ankle|foot) (is|s|looks|feels|seems) *1 (fine|normal|ok|good|okay)",
         "only (one|my left|my right|the left|the right|on one) (leg|calf|ankle|foot|side)",
@@ -264,7 +274,8 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
     ],
     "q:open": ["(opened|open|burst|broke|broken|raw|weeping|oozing|se abrio|abierta|"
                "reventada|reventado|se reviento)",
-               "popped (open|and|$|on its own|by itself|when|last|today|yesterday)",
+               # (a bare "popped" at the end may follow "hasn't": the subject form below)
+               "popped (open|and|on its own|by itself|when|last|today|yesterday)",
                "(it|blister|blisters|they) popped (open|and|$|on its own|by itself|when|last|"
                "today|yesterday|overnight|in the)"],
     "q:black": ["(black|blackish|dusky|necrotic|dying|negra|negro|white and cold)"],

@@ -79,5 +79,13 @@ def is_known(word: str) -> bool:
     return word in KNOWN
 
 
+# Words that name a symptom or a body part, not the function words symptom phrases share.
+TELLING = frozenset(SYMPTOM_WORDS - COMMON_WORDS)
+
+
+def is_symptom_word(word: str) -> bool:
+    return word in TELLING
+
+
 def make_corrector() -> Corrector:
     return Corrector(TARGETS, BLOCKLIST | (KNOWN - TARGETS), known=is_known)
