@@ -177,3 +177,17 @@ def test_round_five_wordings_of_red_flags(text: str) -> None:
     "the bruise looks purple", "haven't noticed anything"])
 def test_leaflet_words_and_a_colour_alone_are_not_red_flags(text: str) -> None:
     assert read_reply(text).triage != "urgent", read_reply(text)
+
+
+@pytest.mark.parametrize("text", [
+    "This is her son. Mum says her calf feels tight. It's warm when I touch it too.",
+    "seeing double and my right hand is clumsy and weak",
+    "My toes are cold and kind of blue, and tingly",
+])
+def test_round_eight_wordings_of_red_flags(text: str) -> None:
+    assert read_reply(text).triage == "urgent", read_reply(text)
+
+
+def test_fever_under_the_threshold_with_spreading_redness_is_review() -> None:
+    assert read_reply("slight fever 37.9 and the red patch is a bit bigger").triage == "review"
+    assert read_reply("fever 39.1 and the red patch is spreading").triage == "urgent"

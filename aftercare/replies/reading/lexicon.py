@@ -211,7 +211,7 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
          "speaking|get my words out|find my words|find words)", "stroke"),
         ("(confused|confusion|disoriented|disorientated|not making sense)", "stroke"),
         ("(arm|arms|hand|hands|side|brazo|mano) *3 (weak|weakness|numb|limp|dead|heavy|"
-         "useless|floppy|debil|dormido|dormida)", "stroke"),
+         "useless|floppy|clumsy|debil|dormido|dormida|torpe)", "stroke"),
         ("(weak|weakness|numb|numbness|paralyzed|paralysed) *3 (one side|left side|right "
          "side|side of my (body|face))", "stroke"),
         ("can not (lift|move|raise|feel) [my|the] [left|right] (arm|hand|arms|hands)", "stroke"),
@@ -631,6 +631,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
     ],
     # "toes are white and cold": the colour and the cold joined by "and", one finding
     "!cold_pale_toes": [
+        "(toes|toe|foot|feet|dedos|pie|pies) *4 (cold|icy|freezing|ice cold|frio|frios|fria|"
+        "frias|helados) (and|y) *2 (blue|bluish|purple|white|pale|grey|gray|dusky|azules|"
+        "morados|blancos|palidos)",
         "(toes|toe|foot|feet|dedos|pie|pies) *4 (blue|bluish|purple|white|pale|grey|gray|dusky|"
         "azules|morados|blancos|blancas|palidos) (and|y) (cold|icy|freezing|frio|frios|frias|"
         "helados)",

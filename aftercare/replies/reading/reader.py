@@ -158,6 +158,9 @@ def _carer_report(findings: Iterable[Finding], a: Analysis, level: str
     about = [f for f in findings if f.status == "other"]
     if not about:
         return None
+    # "Mum says her calf feels tight. It's warm when I touch it": the carer's own sentences
+    # describe the same leg.
+    about += [f for f in findings if f.status == "present"]
     symptoms = _merge([Finding(f.code, "present", f.start, f.end, f.tags, f.severity, f.worse,
                                f.better, f.persistent) for f in about
                        if not f.code.startswith("!")])

@@ -144,6 +144,8 @@ def _infection(s: dict[str, Symptom], temperature: float | None) -> Iterable[tup
     if "fever" not in s or "redness" not in s:
         return
     r = s["redness"]
+    if temperature is not None and not _high_fever(temperature):
+        return  # a measured temperature below about 38.5 C / 101.3 F: review, not urgent
     if r.worse or "streak" in r.tags or "spreading" in r.tags or _high_fever(temperature):
         yield "urgent", "fever with spreading redness: possible infection"
 
