@@ -154,6 +154,11 @@ class Settings(BaseSettings):
             problems.append("AFTERCARE_PUBLIC_BASE_URL must be https")
         if self.is_sqlite:
             problems.append("AFTERCARE_DATABASE_URL points at SQLite; production needs PostgreSQL")
+        if not (self.oncall_phone or self.oncall_email):
+            # The rota may cover the week, but an urgent reply in any hour it leaves open
+            # would alert nobody while the patient is told the clinic will call.
+            problems.append("set AFTERCARE_ONCALL_PHONE or AFTERCARE_ONCALL_EMAIL (the on-call "
+                            "contact for hours the rota does not cover)")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -201,6 +201,13 @@ class Step(_Strict):
     on_no: ChoiceMeaning | None = None
     # Still worth sending when the procedure is logged after the step fell due (the guide).
     send_when_late: bool = False
+    # A reply to this step read as a symptom but not urgent gets a short "a nurse will look
+    # at this today" text. Absent: on for check-ins, off for the rest.
+    acknowledge: bool | None = None
+
+    @property
+    def acknowledges(self) -> bool:
+        return self.kind == "check_in" if self.acknowledge is None else self.acknowledge
     # How long after its due time the message still makes sense; later (an outage, retries)
     # it is skipped at send time. Absent: the default for its kind (EXPIRES_AFTER).
     expires_after: Offset | None = None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from aftercare.ops import checks
 from aftercare.settings import PLACEHOLDER_SECRETS, Settings
@@ -109,6 +110,37 @@ def work(s: Settings) -> list[Finding]:
     return [Finding("work", problem, fix) for problem, fix in stuck]
 
 
+def on_call(s: Settings) -> list[Finding]:
+    """Somebody must get the urgent alerts, every hour: the rota, and the settings contact
+    for the hours it leaves open."""
+    from aftercare.db.session import make_engine
+    from aftercare.oncall.rota import uncovered
+    from aftercare.oncall.store import shifts
+
+    engine = make_engine(s.database_url)
+    try:
+        if checks.database(engine) or checks.migrations(engine):
+            rota = []  # the database check reports it; judge the settings alone
+        else:
+            with Session(engine) as session:
+                rota = shifts(session)
+    finally:
+        engine.dispose()
+    gaps = uncovered(rota)
+    if s.oncall_phone or s.oncall_email:
+        covered = "the rota, and the settings contact for " + (", ".join(gaps) if gaps else
+                                                               "nothing (the rota is full)")
+        return [Finding("on call", None, covered if rota else "the settings contact, always")]
+    if not rota:
+        return [Finding("on call", "nobody: an urgent reply would alert no one",
+                        "set AFTERCARE_ONCALL_PHONE or AFTERCARE_ONCALL_EMAIL, and the rota "
+                        "on the admin page")]
+    if gaps:
+        return [Finding("on call", "the rota leaves hours with nobody: " + "; ".join(gaps),
+                        "set AFTERCARE_ONCALL_PHONE or AFTERCARE_ONCALL_EMAIL for those hours")]
+    return [Finding("on call", None, "the rota covers every hour")]
+
+
 def broker(s: Settings) -> list[Finding]:
     problem = checks.broker(s)
     found = [Finding("broker", problem, "check AFTERCARE_BROKER_URL and that Redis is up"
@@ -122,7 +154,7 @@ def broker(s: Settings) -> list[Finding]:
 
 def run_checks(s: Settings) -> list[Finding]:
     steps: list[Callable[[Settings], Finding | list[Finding]]] = [
-        twilio_config, public_url, email, plans, database, work, broker]
+        twilio_config, public_url, email, plans, database, work, on_call, broker]
     findings: list[Finding] = []
     for step in steps:
         result = step(s)

@@ -7,6 +7,7 @@ email, all through the outbox like any other message, so they are retried and re
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import update
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.models import Reply, ReplyReading
 from aftercare.db.session import after_commit
+from aftercare.oncall.store import now_on_call
 from aftercare.outbox import writer
 from aftercare.queue import TaskQueue
 from aftercare.replies.matching import attach_sender, patients_for
@@ -23,6 +25,7 @@ from aftercare.replies.texts import alert_email, alert_sms, patient_text
 from aftercare.settings import Settings
 
 TRIAGE_RANK = {"urgent": 0, "review": 1, "routine": 2, "none": 3}
+log = logging.getLogger(__name__)
 
 
 def process_reply(session: Session, *, reply_id: int, plans: dict[str, CarePlan],
@@ -41,7 +44,7 @@ def process_reply(session: Session, *, reply_id: int, plans: dict[str, CarePlan]
     reading = read_reply(reply.body, language=reply.patient.language if reply.patient else None,
                          check_in=check_in_context(reply, plans))
     return apply_reading(session, reply=reply, reading=reading, settings=settings, now=now,
-                         queue=queue)
+                         queue=queue, plans=plans)
 
 
 def _lock_unread(session: Session, reply_id: int) -> bool:
@@ -87,7 +90,8 @@ def check_in_context(reply: Reply, plans: dict[str, CarePlan]) -> CheckInContext
 
 
 def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings: Settings,
-                  now: datetime, queue: TaskQueue) -> bool:
+                  now: datetime, queue: TaskQueue,
+                  plans: dict[str, CarePlan] | None = None) -> bool:
     was_urgent = reply.triage == "urgent"
     triage = reading.triage
     reasons = list(reading.reasons)
@@ -118,11 +122,38 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
         reply.review_status = "open" if triage != "none" else "none"
     session.add(ReplyReading(reply_id=reply.id, reader_version=reading.reader_version,
                              reading=reading.to_dict(), read_at=now))
+    if triage in ("routine", "review") and reading.intent == "symptom_report" \
+            and _acknowledged_step(reply, plans):
+        _acknowledge(session, reply=reply, settings=settings, now=now, queue=queue)
     if triage == "urgent" and not was_urgent and reply.review_status == "open":
         queue_urgent_messages(session, reply=reply, settings=settings, now=now, level=1,
                               queue=queue)
         return True
     return False
+
+
+def _acknowledged_step(reply: Reply, plans: dict[str, CarePlan] | None) -> bool:
+    """Does the care plan step this reply answers ask for an acknowledgement?"""
+    message = reply.answers
+    if plans is None or message is None or message.procedure is None or reply.patient is None:
+        return False
+    plan = plans.get(message.procedure.procedure_type)
+    step = plan.step(message.step) if plan else None
+    return step is not None and step.acknowledges
+
+
+def _acknowledge(session: Session, *, reply: Reply, settings: Settings, now: datetime,
+                 queue: TaskQueue) -> None:
+    """Once per reply (its dedupe key), through the outbox: consent and quiet hours apply."""
+    assert reply.patient is not None
+    language = reply.patient.language
+    writer.insert(session, [writer.NewMessage(
+        dedupe_key=writer.dedupe_key("reply", reply.id, "acknowledgement", "sms"),
+        step="acknowledgement", channel="sms", kind="acknowledgement", due_at=now,
+        local_due=now.isoformat(), body=patient_text("acknowledgement", language, settings),
+        language=language, procedure_id=reply.procedure_id, patient_id=reply.patient_id,
+        reply_id=reply.id, audience="patient")])
+    after_commit(session, queue.dispatch_now)
 
 
 def queue_urgent_messages(session: Session, *, reply: Reply, settings: Settings, now: datetime,
@@ -136,8 +167,12 @@ def queue_urgent_messages(session: Session, *, reply: Reply, settings: Settings,
                                 body=patient_text("safety", language, settings), now=now,
                                 to=None if reply.patient else reply.from_phone,
                                 language=language))
-    phone, email = ((settings.backup_phone, settings.backup_email) if level >= 3
-                    else (settings.oncall_phone, settings.oncall_email))
+    # The rota's person on call now (the settings contact in its gaps); level 3 the backup.
+    who = now_on_call(session, settings, now)
+    contact = (who.backup or who.first) if level >= 3 else who.first
+    phone, email = (contact.phone, contact.email) if contact is not None else (None, None)
+    if contact is None:
+        log.error("urgent reply %s: nobody is on call to alert", reply.id)
     first_name = reply.patient.first_name if reply.patient else None
     if phone:
         messages.append(_urgent(reply, step=f"alert{level}", channel="sms", kind="alert",

@@ -28,6 +28,13 @@ _TEXTS = {
         "es": "{clinic}: su mensaje puede indicar un problema grave. Llame al {emergency} ahora "
               "o vaya a urgencias. Tambien le llamaremos: {phone}.",
     },
+    # A symptom reply that is not urgent: somebody will read it (never a diagnosis).
+    "acknowledgement": {
+        "en": "{clinic}: thanks, a nurse will look at your message today. If it gets worse "
+              "call {phone}; in an emergency call {emergency}.",
+        "es": "{clinic}: gracias, una enfermera revisara su mensaje hoy. Si empeora llame al "
+              "{phone}; en una emergencia llame al {emergency}.",
+    },
 }
 
 

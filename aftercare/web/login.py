@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from aftercare.auth.tokens import Role, allows
 from aftercare.db.models import User
 from aftercare.http.deps import ContainerDep, SessionDep
+from aftercare.oncall.store import now_on_call
 
 
 class LoginRequired(Exception):
@@ -66,6 +67,10 @@ def current_user(request: Request, session: SessionDep, container: ContainerDep)
         sign_out(request)
         return None
     request.state.user = user
+    if user.role in ("clinician", "admin"):
+        # They are who urgent replies depend on: every page tells them when nobody is on call.
+        request.state.nobody_on_call = now_on_call(
+            session, container.settings, container.clock()).first is None
     return user
 
 

@@ -24,8 +24,10 @@ def test_a_sound_configuration_passes(sqlite_url: str, tmp_path: Path,
                                       smtp_server: SmtpServer) -> None:
     result = doctor(tmp_path, AFTERCARE_DATABASE_URL=sqlite_url,
                     AFTERCARE_EMAIL_CHANNEL="smtp", AFTERCARE_SMTP_HOST=smtp_server.host,
-                    AFTERCARE_SMTP_PORT=str(smtp_server.port))
+                    AFTERCARE_SMTP_PORT=str(smtp_server.port),
+                    AFTERCARE_ONCALL_PHONE="+12125550100")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok   on call: the settings contact, always" in result.stdout
     assert "ok   database: reachable" in result.stdout
     assert "ok   migrations: at the newest" in result.stdout
     assert "ok   care plans: 3 valid" in result.stdout
@@ -65,3 +67,28 @@ def test_settings_that_do_not_load_are_reported(tmp_path: Path) -> None:
     result = doctor(tmp_path, AFTERCARE_ENVIRONMENT="production")
     assert result.returncode == 1
     assert "FAIL settings" in result.stdout and "AFTERCARE_SECRET_KEY" in result.stdout
+
+
+def test_nobody_on_call_fails_and_says_what_to_set(sqlite_url: str, tmp_path: Path) -> None:
+    result = doctor(tmp_path, AFTERCARE_DATABASE_URL=sqlite_url)
+    assert result.returncode == 1
+    assert "FAIL on call: nobody: an urgent reply would alert no one" in result.stdout
+    assert "AFTERCARE_ONCALL_PHONE" in result.stdout
+
+
+def test_production_refuses_to_start_with_nobody_on_call(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from aftercare.settings import Settings
+
+    base = {"environment": "production", "secret_key": "s" * 40, "var_dir": tmp_path,
+            "public_base_url": "https://clinic.example.org",
+            "database_url": "postgresql+psycopg://u@db/aftercare", "patient_phone_enabled": False}
+    try:
+        Settings(_env_file=None, **base)  # type: ignore[call-arg,arg-type]
+    except ValidationError as exc:
+        assert "AFTERCARE_ONCALL_PHONE or AFTERCARE_ONCALL_EMAIL" in str(exc)
+    else:
+        raise AssertionError("production started with nobody on call")
+    Settings(_env_file=None, oncall_email="oncall@clinic.example.org",  # type: ignore[call-arg]
+             **base)  # type: ignore[arg-type]

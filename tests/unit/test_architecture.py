@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2] / "aftercare"
 
 # The pure core and what it may never reach, directly or through another module.
 PURE = ("aftercare.planning", "aftercare.contact_rules", "aftercare.replies.reading",
+        "aftercare.oncall.rota",
         "aftercare.replies.keywords", "aftercare.careplans.schema",
         "aftercare.careplans.render", "aftercare.careplans.sms_rules",
         "aftercare.procedures.rules", "aftercare.procedures.phones", "aftercare.dispatch.backoff")

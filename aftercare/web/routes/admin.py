@@ -6,12 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from aftercare import audit
 from aftercare.auth import users
 from aftercare.auth.tokens import ROLES, create_token
+from aftercare.container import Container
 from aftercare.db.session import after_commit
+from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.oncall import store as rota
+from aftercare.oncall.rota import WEEKDAYS, uncovered
+from aftercare.web.errors import PageNotFound
 from aftercare.web.login import AdminUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
@@ -119,3 +125,52 @@ def audit_log(request: Request, session: SessionDep, user: AdminUser, actor: str
         "events": rows, "total": total, "page_no": number,
         "pages": max(1, -(-total // AUDIT_PAGE)), "actions": audit.actions(session),
         "filters": {"actor": actor, "action": action, "subject": subject}})
+
+
+@router.get("/oncall")
+def oncall_page(request: Request, session: SessionDep, container: ContainerDep,
+                user: AdminUser) -> Response:
+    return page(request, "admin_oncall.html", _rota(session, container))
+
+
+@router.post("/oncall")
+async def add_oncall_shift(request: Request, session: SessionDep, container: ContainerDep,
+                           user: AdminUser) -> Response:
+    form = await request.form()
+    values = {f: str(form.get(f, ""))[:300] for f in rota.ROTA_FIELDS}
+    try:
+        row = rota.add_shift(session, values, by=user.email,
+                             phone_region=container.settings.default_phone_region)
+    except InvalidRequest as exc:
+        return page(request, "admin_oncall.html", _rota(
+            session, container, values=values, error=exc.message, field=exc.field[0]),
+            status_code=422)
+    audit.record(session, actor=user.email, action="add_oncall_shift",
+                 subject=f"oncall:{row.id}", now=container.clock(),
+                 detail={"weekday": row.weekday, "starts": row.starts, "ends": row.ends})
+    flash(request, f"{row.name} is on call {WEEKDAYS[row.weekday]} {row.starts}-{row.ends}.")
+    return RedirectResponse("/admin/oncall", status_code=303)
+
+
+@router.post("/oncall/{shift_id:int}/delete")
+def remove_oncall_shift(shift_id: RowId, request: Request, session: SessionDep,
+                        container: ContainerDep, user: AdminUser) -> Response:
+    try:
+        row = rota.remove_shift(session, shift_id)
+    except NotFound:
+        raise PageNotFound(f"on-call shift {shift_id}") from None
+    audit.record(session, actor=user.email, action="remove_oncall_shift",
+                 subject=f"oncall:{shift_id}", now=container.clock(),
+                 detail={"weekday": row.weekday, "starts": row.starts, "ends": row.ends})
+    flash(request, "Shift removed.")
+    return RedirectResponse("/admin/oncall", status_code=303)
+
+
+def _rota(session: Session, container: Container, *, values: dict[str, str] | None = None,
+          error: str | None = None, field: object = None) -> dict[str, object]:
+    settings = container.settings
+    return {"shifts": rota.rows(session), "weekdays": WEEKDAYS,
+            "gaps": uncovered(rota.shifts(session)),
+            "now": rota.now_on_call(session, settings, container.clock()),
+            "fallback": rota.settings_contacts(settings)[0],
+            "values": values or {}, "error": error, "error_field": field}

@@ -24,10 +24,34 @@
           last = html;
           el.innerHTML = html;
           if (el.hasAttribute("data-scroll-end") && nearEnd) { el.scrollTop = el.scrollHeight; }
+          showUrgentCount(el);
         })
         .catch(function () { /* offline for a moment: try again next tick */ });
     }
     window.setInterval(tick, seconds * 1000);
+    // A tab left in the background catches up the moment it is looked at again.
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) { tick(); }
+    });
+  }
+
+  // The open urgent count in the tab's title and icon, so it shows from any other tab.
+  function showUrgentCount(el) {
+    var holder = el.querySelector("[data-urgent]");
+    var icon = document.querySelector("link[rel=icon][data-base-title]");
+    if (!holder || !icon) { return; }
+    var n = parseInt(holder.getAttribute("data-urgent") || "0", 10);
+    var base = icon.getAttribute("data-base-title");
+    document.title = (n > 0 ? "(" + n + ") " : "") + base;
+    if (n > 0) {
+      var svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
+        '<circle cx="16" cy="16" r="15" fill="#b00020"/><text x="16" y="22" font-size="18" ' +
+        'font-family="sans-serif" font-weight="bold" text-anchor="middle" fill="#fff">' +
+        (n < 100 ? n : "99+") + "</text></svg>";
+      icon.setAttribute("href", "data:image/svg+xml," + encodeURIComponent(svg));
+    } else {
+      icon.setAttribute("href", "/static/favicon.svg");
+    }
   }
 
   // Ask before a form that cannot be undone; refuse a second submit of the same form.

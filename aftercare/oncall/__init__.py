@@ -1,0 +1,1 @@
+"""On call: the rota (pure, rota.py) and where it is kept (store.py)."""

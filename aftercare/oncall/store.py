@@ -1,0 +1,102 @@
+"""The on-call rota in the database (oncall_shifts), and who is on call now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aftercare.db.models import OnCallShift
+from aftercare.errors import InvalidRequest, NotFound
+from aftercare.oncall.rota import Contact, OnCall, Shift, on_call, parse_time
+from aftercare.procedures.phones import to_e164
+from aftercare.settings import Settings
+
+
+def shifts(session: Session) -> list[Shift]:
+    rows = session.scalars(select(OnCallShift).order_by(OnCallShift.weekday,
+                                                       OnCallShift.starts, OnCallShift.id))
+    out = []
+    for row in rows:
+        try:
+            starts, ends = parse_time(row.starts), parse_time(row.ends)
+        except ValueError:
+            continue  # written by hand into the table: the page refuses such times
+        backup = Contact(row.backup_name or "", row.backup_phone, row.backup_email)
+        out.append(Shift(row.weekday, starts, ends, Contact(row.name, row.phone, row.email),
+                         backup if backup.reachable else None))
+    return out
+
+
+def settings_contacts(settings: Settings) -> tuple[Contact, Contact]:
+    return (Contact("on-call (settings)", settings.oncall_phone or None,
+                    settings.oncall_email or None),
+            Contact("backup (settings)", settings.backup_phone or None,
+                    settings.backup_email or None))
+
+
+def now_on_call(session: Session, settings: Settings, at: datetime) -> OnCall:
+    first, backup = settings_contacts(settings)
+    return on_call(shifts(session), at, ZoneInfo(settings.clinic_timezone), fallback=first,
+                   fallback_backup=backup)
+
+
+ROTA_FIELDS = ("weekday", "starts", "ends", "name", "phone", "email", "backup_name",
+               "backup_phone", "backup_email")
+
+
+def add_shift(session: Session, values: dict[str, str], *, by: str, phone_region: str
+              ) -> OnCallShift:
+    """A shift from the admin form, checked field by field; nothing is written on a problem."""
+    def phone(field: str) -> str | None:
+        raw = values.get(field, "").strip()
+        if not raw:
+            return None
+        try:
+            return to_e164(raw, default_region=phone_region)
+        except ValueError:
+            raise InvalidRequest((field,), f"{raw!r} is not a valid phone number") from None
+
+    def email(field: str) -> str | None:
+        raw = values.get(field, "").strip()
+        if raw and ("@" not in raw or " " in raw or len(raw) > 254):
+            raise InvalidRequest((field,), f"{raw!r} is not an email address")
+        return raw or None
+
+    weekday = values.get("weekday", "")
+    if weekday not in {str(d) for d in range(7)}:
+        raise InvalidRequest(("weekday",), "choose a day of the week")
+    for field in ("starts", "ends"):
+        try:
+            parse_time(values.get(field, ""))
+        except ValueError as exc:
+            raise InvalidRequest((field,), str(exc)) from None
+    name = values.get("name", "").strip()
+    if not name:
+        raise InvalidRequest(("name",), "who is on call?")
+    row = OnCallShift(
+        weekday=int(weekday), starts=f"{parse_time(values['starts']):%H:%M}",
+        ends=f"{parse_time(values['ends']):%H:%M}", name=name[:120], phone=phone("phone"),
+        email=email("email"), backup_name=values.get("backup_name", "").strip()[:120] or None,
+        backup_phone=phone("backup_phone"), backup_email=email("backup_email"), updated_by=by)
+    if not (row.phone or row.email):
+        raise InvalidRequest(("phone",), "give a mobile phone or an email to alert")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove_shift(session: Session, shift_id: int) -> OnCallShift:
+    row = session.get(OnCallShift, shift_id)
+    if row is None:
+        raise NotFound(f"no on-call shift {shift_id}")
+    session.delete(row)
+    session.flush()
+    return row
+
+
+def rows(session: Session) -> list[OnCallShift]:
+    return list(session.scalars(select(OnCallShift).order_by(
+        OnCallShift.weekday, OnCallShift.starts, OnCallShift.id)))
