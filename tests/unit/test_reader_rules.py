@@ -191,3 +191,29 @@ def test_round_eight_wordings_of_red_flags(text: str) -> None:
 def test_fever_under_the_threshold_with_spreading_redness_is_review() -> None:
     assert read_reply("slight fever 37.9 and the red patch is a bit bigger").triage == "review"
     assert read_reply("fever 39.1 and the red patch is spreading").triage == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "my leg is swollen all the way up from the knee, I didn't have that yesterday",
+    "the other leg is half the size of this one lol. is that normal",
+    "Bruises are fading. Calf isn't red. But it IS swollen and it throbs at night.",
+    "Kind of a cramping pain in my calf, and yeah I guess it's a bit swollen too",
+    "the little sore on my ankle has opened up and it's bigger every day",
+])
+def test_round_seven_wordings_of_red_flags(text: str) -> None:
+    assert read_reply(text).triage == "urgent", read_reply(text)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Who is this? What are these messages?", "help"),
+    ("how do these texts work, do I have to reply?", "help"),
+    ("Thanks so much, you guys are great", "other"),
+])
+def test_help_in_words_and_thanks_need_no_clinician(text: str, intent: str) -> None:
+    reading = read_reply(text)
+    assert (reading.intent, reading.triage) == (intent, "none"), reading
+
+
+def test_a_normal_temperature_after_a_comma_is_not_fever() -> None:
+    reading = read_reply("Me tome la temperatura, 36.5, no tengo fiebre")
+    assert "fever" not in reading.present and reading.triage == "none"

@@ -58,7 +58,7 @@ _SCALE_WORD_RE = re.compile(
 )
 _TEMP_RE = re.compile(
     r" (?:fever|fevers|temp|temperature|fiebre|temperatura|calentura|febrile)"
-    r"(?: [a-z]+){0,3} (\d{2,3}(?:[.,]\d)?)(?:[a-z]*) "
+    r"(?: (?:[a-z]+|[,:=]|is|was)){0,3} (\d{2,3}(?:[.,]\d)?)(?:[a-z]*) "
 )
 
 

@@ -58,6 +58,10 @@ _PHRASES: dict[str, list[str]] = {
         "(need|want) help (understanding|with) (these|the|this|your) (texts|messages|message|"
         "text)", "what (are|is) (these|this|the) (texts|messages|message|text) (for|about)",
         "no entiendo (este|el|los|estos|su) (mensaje|mensajes|texto|textos)",
+        "who is this", "who (are|r) (you|u)", "what (are|is) (these|this|the) (messages|texts|"
+        "message|text)", "how do (these|the|your) (texts|messages|reminders) work",
+        "do i (have|need) to (reply|respond|answer|text back)",
+        "quien (es|eres|son)", "que son (estos|los) (mensajes|textos)",
     ],
     "all_clear": [
         "(all|everything|everythings|all is|all s) (good|fine|ok|well|great|perfect|normal)",
@@ -171,5 +175,8 @@ def only_ack(norm: Normalised) -> bool:
            "alright", "great", "perfect", "perfecto", "see", "roger", "doc", "doctor", "dr",
            "nurse", "cheers", "listo", "ty", "thx", "tks", "bye", "appreciate", "appreciated",
            "okey", "okis", "bueno", "claro", "mil", "a", "lot", "bunch", "again", "kind",
-           "lovely", "awesome", "received", "recibido", "k", "kk", "okk"}
+           "lovely", "awesome", "received", "recibido", "k", "kk", "okk", "guys", "are",
+           "so", "for", "the", "checking", "check", "in", "up", "follow", "following",
+           "seguimiento", "por", "el", "youre", "best", "helpful", "team", "all", "your",
+           "help", "wonderful", "really", "everything", "todo", "su", "ayuda"}
     return bool(words) and all(w in ack for w in words) and not only_clear_words(norm)

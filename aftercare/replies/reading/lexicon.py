@@ -381,7 +381,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(dead|dying) (looking|looks|look)", "black"), ("(looks|looking) (dead|dying)", "black"),
         ("(blister|blisters|bister|ampolla|ampollas)", "blister"),
         "(wound|wounds|herida|heridas)", "scab *3 (bigger|growing|spreading|larger)",
-        ("herida abierta", "open"), ("piel *2 (negra|muerta)", "black"),
+        ("herida abierta", "open"),
+        ("(sore|spot|scab|blister|cut|wound|llaga|herida) *4 (opened up|has opened|split open|"
+         "burst open|broke open|se abrio)", "open"), ("piel *2 (negra|muerta)", "black"),
         ("(puso|pone|poniendo|volvio|vuelve|esta|ve|quedo) (negra|negro|negruzca|negruzco|"
          "ennegrecida) *3 (piel|zona|herida|parte|llaga)", "black"),
         ("(piel|zona|herida|parte|llaga) *4 (negra|negro|negruzca|negruzco|ennegrecida)",
@@ -468,6 +470,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
     ],
     "itching": [
         "(itchy|itching|itch|itches|itchey|itchiness|itchyness|iching|itchin|itchi|scratchy)",
+        "(can not stop|cant stop|keep|keeps|kept) scratching", "scratching (it|my leg|my legs) "
+        "(all|constantly|nonstop)",
         "(welts|wheals|wheal|welt)", "bumps where *3 (needle|needles|injection|injections|"
         "injected|shot|shots|pokes|sticks)",
         "(picazon|comezon|picor|comezones|rasquina|me pica|me pican|pica|pican|picando)",
@@ -504,6 +508,8 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         ("(pierna|pantorrilla|tobillo|pie|muslo) *3 (enorme|gigante|inflada|inflado)",
          "extreme"),
         ("(like a balloon|ballooned|ballooning)", "extreme"),
+        ("(other|good|untreated|left|right) (leg|one|calf|ankle) *3 (half|twice|double) the "
+         "size", "asym"), ("half the size of (this|my|the) (one|leg|other)", "asym"),
         ("(mas|más) (gorda|gordo|grande|gruesa|grueso) (que|q) (la|el|mi) (otra|otro|izq|"
          "izquierda|izquierdo|der|derecha|derecho)", "asym"),
         ("(like|as big as|as fat as) a (tree trunk|trunk|log|balloon|elephant leg|sausage|"

@@ -89,7 +89,7 @@ def _read(text: str, language: str | None, check_in: CheckInContext | None) -> R
     intent = _intent(norm, a, present, absent or ([""] if denied_signals else []), told,
                      phrases, question or bool(asked_signals), asked_only, meaning)
     level, reasons = assess(TriageInput(
-        symptoms, frozenset(signals), a.scale, a.temperature, a.locations, a.side,
+        symptoms, frozenset(signals), a.scale, a.temperature, _places(a, norm), a.side,
         question=intent == "question" or (question and intent == "symptom_report"),
     ))
     if intent in ("all_clear", "other", "opt_out", "opt_in", "help") and not symptoms \
@@ -136,14 +136,26 @@ def _read(text: str, language: str | None, check_in: CheckInContext | None) -> R
 # it happened long ago ("had a stroke last year"), or the writer asks about themselves.
 _RELATIVE = MACROS["family"].replace("(", "(?:", 1)
 _NOT_CARER = re.compile(
-    r"\b(?:(?:i am|yo estoy|estoy|i feel|me siento|me) (?:fine|ok|okay|good|bien|great|"
+    r"\b(?:(?:i am|yo estoy|estoy|i feel|me siento|me) (?:all )?(?:fine|ok|okay|good|bien|great|"
     r"alright|all right|perfectly fine)"
     r"|my (?:leg|legs) (?:is|are|feels?|looks?) (?:fine|ok|okay|good)"
     r"|last (?:year|month|week|time|summer|winter)|(?:years?|months?) ago|el ano pasado"
     r"|hace (?:un|una|dos|tres|unos|unas|\d+) (?:anos?|meses|mes)"
     r"|(?:had|tuvo|tenia) (?:a |an |un |una )?(?:stroke|derrame|clot|coagulo|dvt|heart attack)"
     rf"|{_RELATIVE} (?:had|tuvo|used to|was|once)"
-    r"|for me|para mi|(?:that is|thats|es) (?:his|her|su) )\b")
+    r"|for me|para mi|(?:that is|thats|es) (?:his|her|su) |after (?:hers|his|theirs)"
+    r"|(?:have not|has not|did not) had any|not me)\b")
+
+
+_CLOT_PLACES = {"calf": "calf", "calves": "calf", "pantorrilla": "calf", "pantorilla": "calf",
+                "thigh": "thigh", "thighs": "thigh", "muslo": "thigh"}
+
+
+def _places(a: Analysis, norm: Normalised) -> tuple[str, ...]:
+    """The places a finding names, plus a calf or thigh named anywhere: "Calf isn't red. But
+    it IS swollen" is a swollen calf."""
+    extra = {_CLOT_PLACES[t] for t in norm.tokens if t in _CLOT_PLACES}
+    return a.locations + tuple(sorted(extra - set(a.locations)))
 
 
 def _normal_temperature(t: float | None) -> bool:

@@ -180,6 +180,11 @@ def _dvt(d: TriageInput) -> Iterable[tuple[str, str]]:
     if hot is not None and sore is not None:
         yield "urgent", "leg swollen, hot and painful: possible DVT"
         return
+    if sore is not None and not sore.resolved and {"calf", "thigh"} & set(d.locations):
+        # REPLIES.md: a calf or thigh with pain (cramping, throbbing) and swelling, however
+        # mildly put: the patient cannot judge a clot's size.
+        yield "urgent", "calf or thigh swollen and painful: possible DVT"
+        return
     one_leg = bool({"calf", "thigh"} & set(d.locations)) or d.side == "one_leg" or (
         d.side in ("left", "right") and "leg" in d.locations)
     mild_only = all(x.severity == 1 or x.better for x in [sw, *others])

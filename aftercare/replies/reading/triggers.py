@@ -128,6 +128,8 @@ _TRIGGERS: dict[str, list[str | tuple[str, str]]] = {
     "hypo": [
         # What the leaflet says is not what the patient has: "leaflet says call 911 for chest
         # pain - I have neither"
+        "(the|your|that|last) (text|message|txt|msg|reminder) *2 (says|said|say|mentions|"
+        "mentioned|dice|decia)",
         "(leaflet|leaflets|sheet|paper|papers|instructions|handout|booklet|pamphlet|website|"
         "folleto|hoja|instrucciones|papel) *3 (says|said|say|mentions|mentioned|lists|listed|"
         "dice|decia|dicen|menciona)",
@@ -257,7 +259,8 @@ _MODIFIERS: dict[str, list[str | tuple[str, str]]] = {
         "compared (to|with) (the|my) (other|left|right|good) [one|leg|side]",
         "(mas|más) (gorda|gordo|grande|hinchada|hinchado|gruesa|grueso) (que|q) (la|el|mi) "
         "(otra|otro|izq|izquierda|izquierdo|der|derecha|derecho)",
-        "from the (knee|thigh|hip|groin) down", "desde la (rodilla|cadera|ingle) [pa|para] "
+        "from the (knee|thigh|hip|groin) down", "all the way (up|down) *2 (knee|thigh|hip|"
+        "groin)", "desde la (rodilla|cadera|ingle) [pa|para] "
         "(bajo|abajo)",
         "(the other|the right|the left|other|my other|my right|my left) (one|leg|side|calf|"
         "ankle|foot) (is|s|looks|feels|seems) *1 (fine|normal|ok|good|okay)",
