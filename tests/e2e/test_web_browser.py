@@ -60,7 +60,7 @@ def test_the_whole_loop(page: Page, server: Server, users: dict[str, str],
     performed = (now - timedelta(hours=2)).astimezone(ZoneInfo(zone))
     page.get_by_role("link", name="Log a procedure").first.click()
     page.get_by_label("First name").fill("Maria")
-    page.get_by_label("Mobile phone").fill("(212) 555-0142")
+    page.get_by_label("Mobile phone", exact=True).fill("(212) 555-0142")
     page.get_by_label("Email").fill("maria@example.org")
     page.get_by_label("Patient's time zone").select_option("other")
     page.get_by_label("Other time zone").fill(zone)
@@ -72,11 +72,11 @@ def test_the_whole_loop(page: Page, server: Server, users: dict[str, str],
     page.get_by_label("Side").select_option("left")
     shots(page, "02-log-procedure")
     # A wrong phone number first: the error is inline, next to the field.
-    page.get_by_label("Mobile phone").fill("555-12")
+    page.get_by_label("Mobile phone", exact=True).fill("555-12")
     page.get_by_role("button", name="Preview messages").click()
     expect(page.locator("#phone-error")).to_contain_text("is not a valid phone number")
     shots(page, "03-log-procedure-error")
-    page.get_by_label("Mobile phone").fill("(212) 555-0142")
+    page.get_by_label("Mobile phone", exact=True).fill("(212) 555-0142")
     page.get_by_role("button", name="Preview messages").click()
 
     expect(page.get_by_role("heading", name="Check the messages, then save")).to_be_visible()
@@ -110,6 +110,10 @@ def test_the_whole_loop(page: Page, server: Server, users: dict[str, str],
     expect(first).to_contain_text(URGENT_TEXT, timeout=WAIT_MS)
     expect(first.locator(".badge")).to_have_text(re.compile("urgent", re.I))
     expect(page.locator(".urgent-banner")).to_be_visible()
+    # The tab shows the count in its title and icon, from any other tab.
+    expect(page).to_have_title(re.compile(r"^\(1\) Review"))
+    icon = page.locator("link[rel=icon]")
+    assert (icon.get_attribute("href") or "").startswith("data:image/svg+xml,")
     shots(page, "07-review-queue")
     first.get_by_role("link").click()
     expect(page.locator("blockquote").first).to_contain_text(URGENT_TEXT)
@@ -196,3 +200,34 @@ def test_a_post_without_the_csrf_token_is_refused(page: Page, server: Server,
     assert direct.status == 403
     page.goto(server.base + "/procedures")
     expect(page.get_by_role("heading", name="Procedures")).to_be_visible()
+
+
+def test_nobody_on_call_is_shown_until_the_rota_covers_now(
+        page: Page, server: Server, users: dict[str, str]) -> None:
+    """`aftercare dev` sets no on-call contact: clinicians and admins are told on every page,
+    until an admin puts someone on call."""
+    server.add_user("boss@example.org", "admin", "Ada Admin")
+    sign_in(page, server, users["clinician"], then="/review")
+    banner = page.locator(".oncall-banner")
+    expect(banner).to_contain_text("Nobody is on call now")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, server, users["staff"])
+    expect(page.locator(".oncall-banner")).to_have_count(0)  # not theirs to fix
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, server, "boss@example.org", then="/admin/oncall")
+    expect(page.locator(".oncall-banner")).to_be_visible()
+    today = datetime.now(ZoneInfo("America/New_York"))
+    page.get_by_label("Day", exact=True).select_option(str(today.weekday()))
+    page.get_by_label("From", exact=True).fill("25:00")
+    page.get_by_label("Until", exact=True).fill("00:00")
+    page.get_by_label("Who", exact=True).fill("Dr. Okafor")
+    page.get_by_label("Mobile phone", exact=True).fill("(212) 555-0123")
+    page.get_by_role("button", name="Add the shift").click()
+    expect(page.locator("#shift-error")).to_contain_text("24-hour clock")
+    page.get_by_label("From", exact=True).fill("00:00")
+    page.get_by_role("button", name="Add the shift").click()
+    expect(page.get_by_text("Dr. Okafor is on call")).to_be_visible()
+    expect(page.locator(".oncall-banner")).to_have_count(0)
+    page.goto(server.base + "/review")
+    expect(page.locator(".oncall-banner")).to_have_count(0)
