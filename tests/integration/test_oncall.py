@@ -179,3 +179,26 @@ def test_the_review_page_title_and_icon_count_open_urgent_replies(
     page = web.client.get("/review").text
     assert "<title>(2) Review ·" in page
     assert 'rel="icon"' in page and "data:image/svg+xml," in page and "%3E2%3C" in page
+
+
+def test_a_lone_surrogate_in_any_json_api_is_a_422_and_writes_nothing(
+        client: TestClient, container: Container) -> None:
+    from aftercare.auth.tokens import create_token
+    from aftercare.db.models import Review
+
+    log_and_plan(client, container)
+    post_signed(client, "/webhooks/twilio/sms", inbound_fields(PHONE, "a little bruised"))
+    process_all(container)
+    with transaction(container.sessions) as session:
+        token = create_token(session, name="dr", role="clinician")
+        reply_id = session.scalars(select(Reply.id)).one()
+    response = client.post(f"/api/replies/{reply_id}/review",
+                           content='{"outcome": "called_patient", "note": "rang \\ud800"}',
+                           headers={"Authorization": f"Bearer {token}",
+                                    "Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "note"]
+    assert "rang" not in response.text  # the input is never echoed
+    with container.sessions() as session:
+        assert session.scalars(select(Review)).all() == []
+        assert session.get_one(Reply, reply_id).review_status == "open"
