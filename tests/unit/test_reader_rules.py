@@ -217,3 +217,19 @@ def test_help_in_words_and_thanks_need_no_clinician(text: str, intent: str) -> N
 def test_a_normal_temperature_after_a_comma_is_not_fever() -> None:
     reading = read_reply("Me tome la temperatura, 36.5, no tengo fiebre")
     assert "fever" not in reading.present and reading.triage == "none"
+
+
+@pytest.mark.parametrize(("text", "triage"), [
+    ("leaflet says call 911 for chest pain or hard to breathe - I have neither, all good",
+     "none"),
+    ("Stockings are itchy and hot in this weather but leg is fine", "routine"),
+    ("brown marks fading slowly", "routine"),
+    ("my sister had a clot after hers so I'm a bit nervous but my leg looks normal, "
+     "no swelling", "routine"),
+])
+def test_what_needs_no_clinician_is_closed(text: str, triage: str) -> None:
+    assert read_reply(text).triage == triage, read_reply(text)
+
+
+def test_the_heat_of_the_day_does_not_hide_a_hot_swollen_calf() -> None:
+    assert read_reply("my calf is hot and swollen in this heat").triage == "urgent"

@@ -56,6 +56,9 @@ def test_blind_round_meets_the_safety_targets(path: Path) -> None:
                        for m in scores.mismatches if m.field in ("triage", "absent"))
     assert meets_targets(scores, SAFETY_TARGETS) == [], misses
     assert scores.false_urgent_rate <= 0.05, misses
+    # Half of a round is red flags and decoys: 40% closed without a clinician is the staff
+    # time the reader must still save (issue 12).
+    assert scores.closed_overall >= 0.40, misses
 
 
 def test_there_are_at_least_three_blind_rounds() -> None:

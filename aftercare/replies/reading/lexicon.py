@@ -536,6 +536,9 @@ _CONCEPTS: dict[str, list[str | tuple[str, str]]] = {
         "@swollen", "(se hincha|se me hincha|se hinchan|hinchazones|inflamacion)",
     ],
     "-": [
+        # The stockings are hot, not the leg.
+        "(stockings|stocking|socks|sock|medias) (are|feel|feels|get|gets|make me|s) *3 (hot|warm|"
+        "sweaty|calientes|caliente)", "(hot|warm) *3 (weather|heat|summer|sun|heatwave|outside)",
         "(hot|warm|heat) (bath|baths|tub|tubs|shower|showers|water|weather|day|days|yoga|"
         "drink|drinks|tea|coffee|compress|compresses|pack|packs|pad|pads|flash|flashes|"
         "outside|out|today|food|sauna|saunas|spring|springs)",

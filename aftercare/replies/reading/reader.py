@@ -85,7 +85,11 @@ def _read(text: str, language: str | None, check_in: CheckInContext | None) -> R
     phrases = intents.phrase_labels(norm)
     asked_only = bool(text_present) and present == text_present and all(
         f.asked for f in a.findings if f.code in present)
-    question = a.question_sentences > 0 or "request" in phrases or bool(hypothetical)
+    # Red flags quoted from the leaflet or a text ("the leaflet says call 911 for chest
+    # pain, I have neither") are not a question about them, unless one is asked.
+    quoted = _QUOTED.search(norm.text) is not None
+    question = a.question_sentences > 0 or "request" in phrases or (
+        bool(hypothetical) and not quoted)
     intent = _intent(norm, a, present, absent or ([""] if denied_signals else []), told,
                      phrases, question or bool(asked_signals), asked_only, meaning)
     level, reasons = assess(TriageInput(
@@ -95,6 +99,9 @@ def _read(text: str, language: str | None, check_in: CheckInContext | None) -> R
     if intent in ("all_clear", "other", "opt_out", "opt_in", "help") and not symptoms \
             and not signals:
         level, reasons = "none", ()
+    if intent == "all_clear" and not symptoms and signals == {"worried"}:
+        # "a bit nervous, but my leg looks normal, no swelling": recorded, nothing to act on
+        level, reasons = "routine", ("worried, but reports all is well",)
     carer = _carer_report(a.findings, a, level) if not _NOT_CARER.search(norm.text) else None
     if carer is not None:
         # Written for the patient by a relative or carer: a red flag about anyone texting
@@ -149,6 +156,12 @@ _NOT_CARER = re.compile(
 
 _CLOT_PLACES = {"calf": "calf", "calves": "calf", "pantorrilla": "calf", "pantorilla": "calf",
                 "thigh": "thigh", "thighs": "thigh", "muslo": "thigh"}
+
+
+_QUOTED = re.compile(
+    r"\b(?:leaflet|sheet|paper|instructions|handout|booklet|pamphlet|website|folleto|hoja|"
+    r"instrucciones|text|message|reminder)s? (?:[a-z]+ ){0,2}(?:says|said|mentions|mentioned|"
+    r"lists|listed|dice|decia|menciona)\b")
 
 
 def _places(a: Analysis, norm: Normalised) -> tuple[str, ...]:

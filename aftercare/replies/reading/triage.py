@@ -100,6 +100,9 @@ def _rules(d: TriageInput) -> Iterable[tuple[str, str]]:
     if "vision_change" in s and "vision_loss" in s["vision_change"].tags:
         yield "urgent", "sudden loss of vision"
     for code, reason in REVIEW_CODES.items():
+        if code == "discoloration" and code in s and s[code].better and not s[code].worse:
+            yield "routine", "brown marks fading"  # expected, and going (REPLIES.md)
+            continue
         if code in s:
             yield "review", reason + (" (now resolved)" if s[code].resolved else "")
     yield from _local(s, d.scale)
