@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -82,9 +84,13 @@ def _procedures(env: dict[str, str]) -> int:
     return count
 
 
+# Two days ago at 15:00 in New York: a fixed date would one day leave the one-year window
+# in which a procedure may be logged.
+_PERFORMED = (datetime.now(ZoneInfo("America/New_York")) - timedelta(days=2)).replace(
+    hour=15, minute=0, second=0, microsecond=0)
 LOG = ["procedures", "log", "--first-name", "Ana", "--phone", "(212) 555-0142",
        "--tz", "America/New_York", "--sms-consent", "--no-email-consent",
-       "--type", "sclerotherapy", "--performed-at", "2026-03-07T15:00:00-05:00"]
+       "--type", "sclerotherapy", "--performed-at", _PERFORMED.isoformat()]
 
 
 def test_procedures_log_and_show(env: dict[str, str]) -> None:
@@ -101,7 +107,7 @@ def test_procedures_log_and_show(env: dict[str, str]) -> None:
 @pytest.mark.parametrize(("change", "says"), [
     (("--type", "laser"), "known: endovenous-thermal-ablation"),
     (("--phone", "12"), "phone"),
-    (("--performed-at", "2026-03-07T15:00:00"), "timezone"),
+    (("--performed-at", _PERFORMED.replace(tzinfo=None).isoformat()), "timezone"),
 ])
 def test_procedures_log_bad_input_writes_nothing(env: dict[str, str], change: tuple[str, str],
                                                  says: str) -> None:
