@@ -37,10 +37,12 @@ def settings_contacts(settings: Settings) -> tuple[Contact, Contact]:
                     settings.backup_email or None))
 
 
-def now_on_call(session: Session, settings: Settings, at: datetime) -> OnCall:
+def now_on_call(session: Session, settings: Settings, at: datetime,
+                rota: list[Shift] | None = None) -> OnCall:
+    """Who is on call at `at`; `rota` when the caller has read it already."""
     first, backup = settings_contacts(settings)
-    return on_call(shifts(session), at, ZoneInfo(settings.clinic_timezone), fallback=first,
-                   fallback_backup=backup)
+    return on_call(shifts(session) if rota is None else rota, at,
+                   ZoneInfo(settings.clinic_timezone), fallback=first, fallback_backup=backup)
 
 
 ROTA_FIELDS = ("weekday", "starts", "ends", "name", "phone", "email", "backup_name",

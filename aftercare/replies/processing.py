@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from aftercare.careplans.schema import CarePlan
+from aftercare.careplans.schema import CarePlan, Step
 from aftercare.db.models import Reply, ReplyReading
 from aftercare.db.session import after_commit
 from aftercare.oncall.store import now_on_call
@@ -73,13 +73,21 @@ def set_aside(session: Session, *, reply_id: int, exc: Exception, now: datetime)
         reply.review_status = "open"
 
 
+def answered_step(reply: Reply, plans: dict[str, CarePlan]) -> Step | None:
+    """The care plan step of the message this reply answers, if its plan still has it."""
+    message = reply.answers
+    if message is None or message.procedure is None:
+        return None
+    plan = plans.get(message.procedure.procedure_type)
+    return plan.step(message.step) if plan else None
+
+
 def check_in_context(reply: Reply, plans: dict[str, CarePlan]) -> CheckInContext | None:
     """The care plan step the reply answers, with its choices and YES/NO meanings."""
     message = reply.answers
     if message is None or message.procedure is None:
         return None
-    plan = plans.get(message.procedure.procedure_type)
-    step = plan.step(message.step) if plan else None
+    step = answered_step(reply, plans)
     if step is None:
         return CheckInContext(step_key=message.step, kind=message.kind)
     return CheckInContext(
@@ -122,24 +130,15 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
         reply.review_status = "open" if triage != "none" else "none"
     session.add(ReplyReading(reply_id=reply.id, reader_version=reading.reader_version,
                              reading=reading.to_dict(), read_at=now))
+    step = answered_step(reply, plans) if plans is not None and reply.patient else None
     if triage in ("routine", "review") and reading.intent == "symptom_report" \
-            and _acknowledged_step(reply, plans):
+            and step is not None and step.acknowledges:
         _acknowledge(session, reply=reply, settings=settings, now=now, queue=queue)
     if triage == "urgent" and not was_urgent and reply.review_status == "open":
         queue_urgent_messages(session, reply=reply, settings=settings, now=now, level=1,
                               queue=queue)
         return True
     return False
-
-
-def _acknowledged_step(reply: Reply, plans: dict[str, CarePlan] | None) -> bool:
-    """Does the care plan step this reply answers ask for an acknowledgement?"""
-    message = reply.answers
-    if plans is None or message is None or message.procedure is None or reply.patient is None:
-        return False
-    plan = plans.get(message.procedure.procedure_type)
-    step = plan.step(message.step) if plan else None
-    return step is not None and step.acknowledges
 
 
 def _acknowledge(session: Session, *, reply: Reply, settings: Settings, now: datetime,

@@ -70,6 +70,16 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser tab (its own cookies) for each test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
 def shots(server: Server) -> Any:
     """`shots(page, "name")` saves a full-page screenshot under test-output/screenshots."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

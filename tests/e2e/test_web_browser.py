@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,15 +27,6 @@ def users(server: Server) -> dict[str, str]:
     server.add_user("doc@example.org", "clinician", "Dr. Okafor")
     server.add_user("desk@example.org", "staff", "Front Desk")
     return {"clinician": "doc@example.org", "staff": "desk@example.org"}
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def sign_in(page: Page, server: Server, email: str, then: str = "/procedures") -> None:

@@ -5,26 +5,16 @@ same type twice on one day asks to confirm, and goes through once confirmed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_web_browser import sign_in
 from tests.support.devserver import Server
 from tests.support.factories import daytime_zone
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def fill_form(page: Page, server: Server, zone: str, performed: datetime) -> None:

@@ -169,8 +169,8 @@ def remove_oncall_shift(shift_id: RowId, request: Request, session: SessionDep,
 def _rota(session: Session, container: Container, *, values: dict[str, str] | None = None,
           error: str | None = None, field: object = None) -> dict[str, object]:
     settings = container.settings
-    return {"shifts": rota.rows(session), "weekdays": WEEKDAYS,
-            "gaps": uncovered(rota.shifts(session)),
-            "now": rota.now_on_call(session, settings, container.clock()),
+    shifts = rota.shifts(session)
+    return {"shifts": rota.rows(session), "weekdays": WEEKDAYS, "gaps": uncovered(shifts),
+            "now": rota.now_on_call(session, settings, container.clock(), shifts),
             "fallback": rota.settings_contacts(settings)[0],
             "values": values or {}, "error": error, "error_field": field}
