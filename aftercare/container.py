@@ -81,7 +81,7 @@ class Container:
             retry_base_seconds=s.retry_base_seconds, retry_max_seconds=s.retry_max_seconds,
             sending_timeout_seconds=s.sending_timeout_seconds,
             send_concurrency=s.dispatch_send_concurrency,
-            linger_seconds=s.dispatch_interval_seconds,
+            linger_seconds=s.dispatch_interval_seconds, urgent_first=s.urgent_first,
             quiet_hours=QuietHours(start=s.quiet_hours_start, end=s.quiet_hours_end),
             plan_quiet_hours={key: plan.quiet_hours for key, plan in self.plans.items()
                               if plan.quiet_hours is not None},

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     # 0 disables the limit; overrides are per sending number or Messaging Service SID.
     sms_rate_per_second: float = Field(default=1.0, ge=0)
     sms_rate_overrides: dict[str, float] = Field(default_factory=dict)
+    # Safety texts and clinician alerts go ahead of reminders: claimed first, and they take
+    # the sender's next slot. Turning it off exists to measure the difference (bench/alert).
+    urgent_first: bool = True
 
     # Logs: one JSON object per line in production, readable lines on a terminal.
     log_format: Literal["json", "text"] = "json"

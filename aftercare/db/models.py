@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -131,6 +132,11 @@ class Message(Base):
         Index("ix_messages_reply_id", "reply_id", postgresql_where=text("reply_id IS NOT NULL"),
               sqlite_where=text("reply_id IS NOT NULL")),
         Index("ix_messages_patient_sent", "patient_id", "channel", "sent_at"),
+        # Safety texts and clinician alerts waiting to go: a claim takes these first, and
+        # there are only ever a few among the millions of reminders planned.
+        Index("ix_messages_urgent_due", "send_after", "id",
+              postgresql_where=text("status = 'planned' AND priority = 0"),
+              sqlite_where=text("status = 'planned' AND priority = 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +149,8 @@ class Message(Base):
     step: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
     kind: Mapped[str] = mapped_column(String(24))
+    # 0: urgent (a safety text, a clinician alert) goes ahead of every reminder; 1: routine.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     # planned -> sending -> sent -> delivered | undelivered; or failed, skipped, cancelled
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(300))

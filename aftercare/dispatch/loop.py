@@ -82,7 +82,10 @@ def dispatch_due(
         while True:
             claimed_at = clock()
             with transaction(sessions) as session:
-                ids = claim_due(session, now=claimed_at, limit=policy.batch_size)
+                slots = claim_due(session, now=claimed_at, limit=policy.batch_size,
+                                  urgent_first=policy.urgent_first, limiter=limiter)
+            # Urgent rows first (claim_due's order), so they lead the first chunk.
+            ids, start_by = list(slots), _deadlines(slots)
             report.claimed += len(ids)
             if len(ids) == policy.batch_size and on_backlog is not None and not asked_for_help:
                 on_backlog()
@@ -91,7 +94,7 @@ def dispatch_due(
                 chunk = ids[start:start + chunk_size]
                 free_lane.acquire()
                 future = lane.submit(send_chunk, sessions, chunk, channels=channels,
-                                     policy=policy, clock=clock, limiter=limiter,
+                                     policy=policy, clock=clock, start_by=start_by,
                                      claimed_at=claimed_at, senders=senders)
                 future.add_done_callback(lambda _: free_lane.release())
                 running.append(future)
@@ -106,6 +109,12 @@ def dispatch_due(
                 time.sleep(max(wait, policy.claim_gap_seconds))
         collect(everything=True)
     return report
+
+
+def _deadlines(slots: dict[int, float]) -> dict[int, float]:
+    """Send slots as monotonic times; only the paced ones (the rest go at once)."""
+    now = time.monotonic()
+    return {row_id: now + wait for row_id, wait in slots.items() if wait > 0}
 
 
 def _next_due_in(sessions: sessionmaker[Session], *, now: datetime, within: float

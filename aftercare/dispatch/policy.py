@@ -28,6 +28,9 @@ class DispatchPolicy:
     # reminder leaves within ~50 ms of its time rather than at the next beat tick. 0: no wait.
     linger_seconds: float = 0.0
     claim_gap_seconds: float = 0.05
+    # Safety texts and clinician alerts are claimed and paced ahead of reminders. Off only
+    # to measure what that buys (bench/alert.py).
+    urgent_first: bool = True
     # Rechecked just before each send: the clinic's quiet hours, and a care plan's own.
     quiet_hours: QuietHours = QuietHours(start=time(21, 0), end=time(8, 0))
     plan_quiet_hours: Mapping[str, QuietHours] = field(default_factory=dict)

@@ -4,17 +4,21 @@ Twilio accepts API requests faster than a number may send (1 message/s for a US 
 3 for toll-free, ...) and queues the rest for up to 10 hours; past that it refuses (21611).
 Pacing here keeps that queue short, so a reminder leaves at its time rather than hours later.
 
-The limiter is GCRA done as a reservation: one Lua script (atomic in Redis) hands each
-caller the next free slot for its sender and says how long to wait for it. Callers sleep
-once instead of polling, and with N worker threads at most N slots are ever reserved ahead.
-The clock is Redis's own (TIME), so workers on machines with skewed clocks still agree.
+The limiter is GCRA done as a reservation: one Lua script (atomic in Redis) hands the
+dispatcher the next free slots for its sender, as seconds from now, for the rows it has just
+claimed; a dispatcher claims only as many SMS as the sender can start within a short horizon
+(`room`), so a backlog waits in the outbox, not in sleeping worker threads. The clock is
+Redis's own (TIME), so workers on machines with skewed clocks still agree.
+
+Urgent texts (a safety reply, a clinician alert) do not queue behind reminders: they have
+their own slots starting now, and the routine queue gives up as many, so over time the
+sender still keeps its rate (at worst one slot is shared for a moment, which Twilio queues).
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,63 +26,98 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "aftercare:rate:sms:"
 
-# KEYS[1]: the sender's key. ARGV[1]: the interval between sends in microseconds.
-# The key holds the theoretical arrival time (TAT) of the next free slot, in microseconds.
-# Returns how many microseconds the caller must wait before its slot.
+# Each key holds the theoretical arrival time (TAT) of its next free slot, in microseconds.
+# KEYS[1]: the sender's routine key. ARGV[1]: the interval between sends in microseconds.
+# ARGV[2]: the horizon in microseconds. Returns how many slots start within the horizon.
+ROOM_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local free = now + tonumber(ARGV[2]) - tat
+if free < 0 then return 0 end
+return math.floor(free / tonumber(ARGV[1])) + 1
+"""
+
+# KEYS[1]: routine key, KEYS[2]: urgent key. ARGV[1]: interval (us), ARGV[2]: how many
+# slots, ARGV[3]: '1' for urgent. Returns the microseconds until the first of them; the
+# rest follow one interval apart.
 RESERVE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%d', new_tat),
-           'PX', math.ceil((new_tat - now) / 1000) + 1000)
-return tat - now
+local span = tonumber(ARGV[1]) * tonumber(ARGV[2])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local first = tat
+if ARGV[3] == '1' then
+  first = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), now)
+  redis.call('SET', KEYS[2], string.format('%d', first + span),
+             'PX', math.ceil((first + span - now) / 1000) + 1000)
+end
+redis.call('SET', KEYS[1], string.format('%d', tat + span),
+           'PX', math.ceil((tat + span - now) / 1000) + 1000)
+return first - now
 """
 
 
 class SendLimiter(Protocol):
-    def wait_turn(self, channel: str) -> float:
-        """Block until `channel` may send; returns the seconds waited."""
+    """Pacing of one SMS sender. Other channels are not paced."""
+
+    def room(self, within: float) -> int | None:
+        """How many SMS the sender can start within `within` seconds; None: no limit."""
+        ...
+
+    def reserve(self, count: int, *, urgent: bool) -> list[float]:
+        """Slots for `count` SMS, as seconds from now, urgent ones ahead of the rest."""
         ...
 
 
 @dataclass(frozen=True)
 class NoLimit:
-    """The embedded default (no Redis), email, or a rate of 0: send at once."""
+    """The embedded default (no Redis), or a rate of 0: send at once."""
 
-    def wait_turn(self, channel: str) -> float:
-        return 0.0
+    def room(self, within: float) -> int | None:
+        return None
+
+    def reserve(self, count: int, *, urgent: bool) -> list[float]:
+        return [0.0] * count
 
 
 @dataclass
 class RedisRateLimit:
-    """SMS paced per sender; other channels pass straight through."""
-
     redis: Any  # redis.Redis
     sender: str  # the from number or Messaging Service SID the SMS channel sends as
     rate_per_second: float
-    sleep: Callable[[float], None] = time.sleep
-    _script: Any = field(default=None, init=False, repr=False)
+    _scripts: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
-    def wait_turn(self, channel: str) -> float:
-        if channel != "sms" or self.rate_per_second <= 0:
-            return 0.0
-        if self._script is None:
-            self._script = self.redis.register_script(RESERVE_LUA)
-        interval_us = int(1_000_000 / self.rate_per_second)
+    @property
+    def _interval_us(self) -> int:
+        return int(1_000_000 / self.rate_per_second)
+
+    def room(self, within: float) -> int | None:
+        found = self._call(ROOM_LUA, keys=[KEY_PREFIX + self.sender],
+                           args=[self._interval_us, int(within * 1_000_000)])
+        return None if found is None else int(found)
+
+    def reserve(self, count: int, *, urgent: bool) -> list[float]:
+        if count <= 0:
+            return []
+        first_us = self._call(RESERVE_LUA,
+                              keys=[KEY_PREFIX + self.sender, KEY_PREFIX + "urgent:" + self.sender],
+                              args=[self._interval_us, count, "1" if urgent else "0"])
+        if first_us is None:
+            return [0.0] * count
+        first, interval = int(first_us) / 1_000_000, 1 / self.rate_per_second
+        return [max(first, 0.0) + i * interval for i in range(count)]
+
+    def _call(self, script: str, *, keys: list[str], args: list[object]) -> Any:
         try:
-            wait_us = int(self._script(keys=[KEY_PREFIX + self.sender], args=[interval_us]))
+            if script not in self._scripts:
+                self._scripts[script] = self.redis.register_script(script)
+            return self._scripts[script](keys=keys, args=args)
         except Exception as exc:  # redis.RedisError, OSError: Redis restarting, unreachable
             # Fail open: Twilio queues what is over the rate; not sending at all is worse.
             log.warning("rate limiter unavailable (%s); sending without pacing",
                         type(exc).__name__)
-            return 0.0
-        wait = wait_us / 1_000_000
-        if wait > 0:
-            self.sleep(wait)
-        return wait
+            return None
 
 
 def sms_sender(sms_from_number: str, messaging_service_sid: str) -> str:

@@ -11,6 +11,7 @@ reminder past its `expires_at` is skipped. Safety texts and clinician alerts alw
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -25,7 +26,6 @@ from aftercare.db.models import Message
 from aftercare.db.session import transaction
 from aftercare.dispatch.failures import record_failure
 from aftercare.dispatch.policy import DispatchPolicy
-from aftercare.dispatch.ratelimit import NoLimit, SendLimiter
 from aftercare.observability.metrics import observe_send
 from aftercare.outbox.claim import load_claimed, renew_claims
 from aftercare.outbox.record import finish, record_sent
@@ -35,11 +35,11 @@ log = logging.getLogger(__name__)
 
 def send_chunk(
     sessions: sessionmaker[Session], ids: list[int], *, channels: Mapping[str, SendChannel],
-    policy: DispatchPolicy, clock: Callable[[], datetime], limiter: SendLimiter | None,
-    claimed_at: datetime, senders: ThreadPoolExecutor,
+    policy: DispatchPolicy, clock: Callable[[], datetime], claimed_at: datetime,
+    senders: ThreadPoolExecutor, start_by: Mapping[int, float] | None = None,
 ) -> list[str]:
     """Returns one outcome per row: sent, retried, failed, cancelled, skipped, waiting,
-    superseded, set_aside, errors."""
+    superseded, set_aside, errors. `start_by`: a paced row's slot, on the monotonic clock."""
     outcomes: list[str] = []
     with transaction(sessions) as session:
         rows = load_claimed(session, ids)
@@ -66,7 +66,10 @@ def send_chunk(
     to_send = [(o, due) for o, due in to_send if o.message_id in ours]
 
     def attempt(outgoing: Outgoing) -> Sent | ChannelError | None:
-        (limiter or NoLimit()).wait_turn(outgoing.channel)
+        # A paced SMS waits for the sender's slot reserved for it at claim time.
+        wait = (start_by or {}).get(outgoing.message_id, 0.0) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         try:
             return channels[outgoing.channel].send(outgoing)
         except ChannelError as error:

@@ -9,17 +9,52 @@ re-checks the status, so a row another dispatcher took is simply not returned.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
 from aftercare.db.models import Message
+from aftercare.outbox.writer import URGENT
+
+if TYPE_CHECKING:
+    from aftercare.dispatch.ratelimit import SendLimiter
+
+# A claim takes only as many paced SMS as the sender can start within this many seconds:
+# the rest wait in the outbox, where a safety text written meanwhile can still overtake them.
+PACING_HORIZON = 0.25
 
 
-def claim_due(session: Session, *, now: datetime, limit: int) -> list[int]:
+def claim_due(session: Session, *, now: datetime, limit: int, urgent_first: bool = True,
+              limiter: SendLimiter | None = None) -> dict[int, float]:
+    """Claim up to `limit` due rows: urgent ones first, then paced SMS as far as the sender
+    has room, then the rest. Returns each row's id with the seconds until its send slot
+    (0 when the channel is not paced), urgent rows first."""
+    claimed: dict[int, float] = {}
+    routine: ColumnElement[bool] = true()
+    if urgent_first:
+        claimed |= _slots(_claim(session, now, limit, Message.priority == URGENT),
+                          limiter, urgent=True)
+        routine = Message.priority != URGENT
+    room = limiter.room(PACING_HORIZON) if limiter is not None else None
+    left = limit - len(claimed)
+    if room is None:
+        rows = _claim(session, now, left, routine)
+    else:
+        rows = _claim(session, now, min(left, room), routine, Message.channel == "sms")
+        rows += _claim(session, now, left - len(rows), routine, Message.channel != "sms")
+    claimed |= _slots(sorted(rows), limiter, urgent=False)
+    return claimed
+
+
+def _claim(session: Session, now: datetime, limit: int, *where: ColumnElement[bool]
+           ) -> list[tuple[int, str]]:
+    """Move due rows to "sending" in one statement; returns (id, channel) of those taken."""
+    if limit <= 0:
+        return []
     candidates = (
         select(Message.id)
-        .where(Message.status == "planned", Message.send_after <= now)
+        .where(Message.status == "planned", Message.send_after <= now, *where)
         .order_by(Message.send_after, Message.id)
         .limit(limit)
     )
@@ -30,17 +65,26 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[int]:
         ids = session.scalars(candidates.with_for_update(skip_locked=True)).all()
         if not ids:
             return []
-        where = Message.id.in_(ids)
+        taken = Message.id.in_(ids)
     else:
-        where = Message.id.in_(candidates.scalar_subquery())
+        taken = Message.id.in_(candidates.scalar_subquery())
     stmt = (
         update(Message)
-        .where(where, Message.status == "planned")
+        .where(taken, Message.status == "planned")
         .values(status="sending", claimed_at=now, attempts=Message.attempts + 1)
-        .returning(Message.id)
+        .returning(Message.id, Message.channel)
     )
     result = session.execute(stmt, execution_options={"synchronize_session": False})
-    return sorted(result.scalars().all())
+    return sorted((row_id, channel) for row_id, channel in result)
+
+
+def _slots(rows: list[tuple[int, str]], limiter: SendLimiter | None, *, urgent: bool
+           ) -> dict[int, float]:
+    """Seconds until each row may go: the sender's next slots for SMS, at once otherwise."""
+    sms = [row_id for row_id, channel in rows if channel == "sms"]
+    waits = dict(zip(sms, limiter.reserve(len(sms), urgent=urgent), strict=True)) \
+        if limiter is not None else {}
+    return {row_id: waits.get(row_id, 0.0) for row_id, _ in rows}
 
 
 def claim_stuck(session: Session, *, older_than: datetime, now: datetime, limit: int

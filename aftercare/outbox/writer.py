@@ -21,6 +21,9 @@ from aftercare.db.upsert import insert_ignoring
 
 Source = Literal["plan", "reply", "fallback"]
 MESSAGES = cast(Table, Message.__table__)
+# Priority: urgent rows (safety texts, clinician alerts) are claimed and paced ahead of
+# every routine one (see outbox/claim.py and dispatch/ratelimit.py).
+URGENT, ROUTINE = 0, 1
 # From this many rows (planning a batch of procedures) COPY pays on PostgreSQL.
 COPY_FROM = 100
 
@@ -50,6 +53,7 @@ class NewMessage:
     audience: str = "patient"  # or "clinician"
     to_address: str | None = None  # when it does not go to the patient on file
     expires_at: datetime | None = None  # too late to send after this (see contact_rules)
+    priority: int = ROUTINE
 
     def row(self) -> dict[str, object]:
         return {**self.__dict__, "send_after": self.due_at, "attempts": 0}

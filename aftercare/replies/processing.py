@@ -200,7 +200,8 @@ def _urgent(reply: Reply, *, step: str, channel: str, kind: str, to: str | None,
         channel=channel, kind=kind, due_at=now, local_due=now.isoformat(), body=body,
         subject=subject, language=language, procedure_id=reply.procedure_id,
         patient_id=reply.patient_id if to_patient else None, reply_id=reply.id,
-        audience="patient" if to_patient else "clinician", to_address=to)
+        audience="patient" if to_patient else "clinician", to_address=to,
+        priority=writer.URGENT)
 
 
 def reread(session: Session, *, reply_id: int, plans: dict[str, CarePlan], settings: Settings,

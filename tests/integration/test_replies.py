@@ -18,6 +18,7 @@ from aftercare.db.models import DeliveryEvent, Message, Patient, Reply, ReplyRea
 from aftercare.db.session import transaction
 from aftercare.dispatch.loop import dispatch_due
 from aftercare.outbox.planned import plan_pending
+from aftercare.outbox.writer import ROUTINE, URGENT
 from aftercare.queue import RecordingQueue
 from aftercare.replies.escalation import escalate_unreviewed
 from aftercare.replies.processing import process_reply
@@ -268,6 +269,9 @@ def test_urgent_reply_sends_safety_sms_and_alerts(client: TestClient,
     assert {(m.kind, m.channel, m.audience) for m in urgent} == {
         ("safety", "sms", "patient"), ("alert", "sms", "clinician"),
         ("alert", "email", "clinician")}
+    # Ahead of every reminder in the outbox (see test_urgent_first.py).
+    assert {m.priority for m in urgent} == {URGENT}
+    assert {m.priority for m in message_rows(container) if m.reply_id is None} == {ROUTINE}
     send_due(container)
     sms = container.channels["sms"].sent  # type: ignore[attr-defined]
     safety = [m for m in sms if m.to == PHONE]

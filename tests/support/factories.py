@@ -34,7 +34,8 @@ def procedure_payload(performed_at: datetime, *, patient: dict[str, Any] | None 
 
 
 def add_due_messages(sessions: Any, *, count: int, due_at: datetime, channel: str = "sms",
-                     patients: int = 1) -> list[int]:
+                     patients: int = 1, kind: str = "guidance", priority: int = 1,
+                     key: str = "plan") -> list[int]:
     """Outbox rows due at `due_at`, spread over `patients` patients, straight into the table."""
     from aftercare.db.models import Message, Patient, Procedure
     from aftercare.db.session import transaction
@@ -54,9 +55,9 @@ def add_due_messages(sessions: Any, *, count: int, due_at: datetime, channel: st
         rows = []
         for i in range(count):
             procedure = procedures[i % patients]
-            rows.append(Message(dedupe_key=f"plan:{procedure.id}:step{i}:{channel}",
+            rows.append(Message(dedupe_key=f"{key}:{procedure.id}:step{i}:{channel}",
                                 procedure_id=procedure.id, patient_id=procedure.patient_id,
-                                step=f"step{i}", channel=channel, kind="guidance",
+                                step=f"step{i}", channel=channel, kind=kind, priority=priority,
                                 status="planned", due_at=due_at, send_after=due_at,
                                 local_due=due_at.isoformat(), language="en",
                                 body=f"message {i}", attempts=0))

@@ -1,0 +1,35 @@
+"""urgent first: a priority on outbox rows, and the index a claim takes urgent rows from
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+URGENT_DUE = "status = 'planned' AND priority = 0"
+
+
+def upgrade() -> None:
+    # A constant default: PostgreSQL adds the column without rewriting the table.
+    with op.batch_alter_table("messages") as batch:
+        batch.add_column(sa.Column("priority", sa.SmallInteger(), server_default="1",
+                                   nullable=False))
+    # Safety texts and alerts still waiting when this runs go first too.
+    op.execute("UPDATE messages SET priority = 0 "
+               "WHERE status IN ('planned', 'sending') AND kind IN ('safety', 'alert')")
+    op.create_index("ix_messages_urgent_due", "messages", ["send_after", "id"],
+                    postgresql_where=sa.text(URGENT_DUE), sqlite_where=sa.text(URGENT_DUE))
+
+
+def downgrade() -> None:
+    op.drop_index("ix_messages_urgent_due", table_name="messages")
+    with op.batch_alter_table("messages") as batch:
+        batch.drop_column("priority")
