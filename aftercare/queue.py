@@ -43,7 +43,8 @@ class CeleryQueue:
         self._coalesced.request(READ)
 
     def dispatch_now(self) -> None:
-        self._send(DISPATCH)
+        # Coalesced too: reading 200 replies a second wakes dispatch for each acknowledgement.
+        self._coalesced.request(DISPATCH)
 
     def _send(self, task: str) -> None:
         try:
@@ -86,6 +87,40 @@ class Coalesced:
             self._send(task)
         except Exception:  # the sweep will do the work; later requests send again
             log.warning("could not send the wake-up %s", task, exc_info=True)
+
+
+class SingleFlight:
+    """One run of `work` at a time in this process; a wake-up that arrives while it runs asks
+    for one more run after it and returns at once.
+
+    Every wake-up reads (or plans) everything pending, so a second run alongside the first
+    only competes with it for the same rows, and holds a worker thread that dispatch needs:
+    with a wake-up every 20 ms, every thread of the pool would soon be reading.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    def run(self, work: Callable[[], int]) -> int:
+        """Returns what the runs made here returned, summed (0 when it only asked)."""
+        with self._lock:
+            if self._running:
+                self._again = True
+                return 0
+            self._running = True
+        total = 0
+        try:
+            while True:
+                total += work()
+                with self._lock:
+                    if not self._again:
+                        return total
+                    self._again = False
+        finally:
+            with self._lock:
+                self._running = self._again = False
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 from celery import Task, shared_task
 
 from aftercare.container import Container
+from aftercare.queue import SingleFlight
 
 
 class ContainerTask(Task):  # type: ignore[misc]
@@ -63,14 +64,19 @@ def reconcile_sending(self: ContainerTask) -> dict[str, int]:
                            clock=c.clock)
 
 
+READING = SingleFlight()
+
+
 @task("aftercare.read_replies")
 def read_replies(self: ContainerTask) -> int:
-    """Woken by the webhook (and every 30 s by beat): read every reply not read yet."""
+    """Woken by the webhook (and every 30 s by beat): read every reply not read yet, one
+    reading run at a time in this worker."""
     from aftercare.replies.sweep import read_unread
 
     c = self.container
-    return read_unread(sessions=c.sessions, plans=c.plans, settings=c.settings,
-                       clock=c.clock, queue=c.queue).read
+    return READING.run(lambda: read_unread(sessions=c.sessions, plans=c.plans,
+                                           settings=c.settings, clock=c.clock,
+                                           queue=c.queue).read)
 
 
 @task("aftercare.escalate_urgent")

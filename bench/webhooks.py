@@ -66,12 +66,14 @@ def seed(stack: Stack) -> list[str]:
             "SELECT phone FROM patients WHERE external_id LIKE 'wh-%'")).scalars())
 
 
-def signed_requests(count: int, phones: list[str], bodies: list[str]) -> list[Request]:
+def signed_requests(count: int, phones: list[str], bodies: list[str], *,
+                    sid_prefix: str = "SM") -> list[Request]:
+    """Signed inbound SMS; `sid_prefix` marks a kind of reply to find it again."""
     validator = RequestValidator(AUTH_TOKEN)
     out = []
     for phone, body in zip(itertools.islice(itertools.cycle(phones), count),
                            itertools.cycle(bodies)):
-        fields = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "b" * 32,
+        fields = {"MessageSid": sid_prefix + uuid.uuid4().hex, "AccountSid": "AC" + "b" * 32,
                   "From": phone, "To": FROM_NUMBER, "Body": body, "NumMedia": "0",
                   "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01"}
         signature = validator.compute_signature(PUBLIC_URL + PATH, fields)

@@ -184,8 +184,9 @@ class Reply(Base):
     __table_args__ = (
         # The clinician queue: open replies, most urgent first, oldest first.
         Index("ix_replies_queue", "review_status", "triage_rank", "received_at"),
-        # Replies still to read (keywords never are): a handful, among millions read.
-        Index("ix_replies_unread", "id",
+        # Replies still to read (keywords never are), red flags first: a handful, among
+        # millions read.
+        Index("ix_replies_unread", "triage_rank", "id",
               postgresql_where=text("read_at IS NULL AND keyword IS NULL"),
               sqlite_where=text("read_at IS NULL AND keyword IS NULL")),
     )
@@ -207,7 +208,8 @@ class Reply(Base):
     reader_version: Mapped[str | None] = mapped_column(String(20))
     intent: Mapped[str | None] = mapped_column(String(20))
     triage: Mapped[str | None] = mapped_column(String(10))
-    triage_rank: Mapped[int] = mapped_column(Integer, default=9)  # urgent 0 .. none 3
+    # urgent 0 .. none 3; until read, the order of reading (see replies/inbound.py)
+    triage_rank: Mapped[int] = mapped_column(Integer, default=9)
     present: Mapped[list[str]] = mapped_column(JSON, default=list)
     absent: Mapped[list[str]] = mapped_column(JSON, default=list)
     severity: Mapped[str | None] = mapped_column(String(10))

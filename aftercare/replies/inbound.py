@@ -25,6 +25,7 @@ from aftercare.queue import TaskQueue
 from aftercare.replies.intake import Stored
 from aftercare.replies.keywords import keyword_of
 from aftercare.replies.matching import attach_sender, patients_for
+from aftercare.replies.reading import read_reply
 from aftercare.replies.texts import patient_text
 from aftercare.settings import Settings
 
@@ -41,6 +42,16 @@ class Inbound:
     maybe_keyword: bool  # STOP, START, HELP (or a YES that may be one): needs records now
 
 
+# Until a reply is read, its rank orders the reading: a text that alone reads as a red flag
+# goes ahead of every ordinary reply waiting (the worker reads it again in full, with its
+# check-in, when its turn comes), so a backlog of replies never holds up a safety text.
+UNREAD_RED_FLAG, UNREAD = 0, 9
+
+
+def unread_rank(body: str) -> int:
+    return UNREAD_RED_FLAG if read_reply(body).triage == "urgent" else UNREAD
+
+
 def parse_inbound(raw: Mapping[str, str], *, now: datetime) -> Inbound:
     # PostgreSQL refuses a NUL in text: a reply carrying one would never be stored.
     fields = {key: value.replace("\x00", "") for key, value in raw.items()}
@@ -52,7 +63,7 @@ def parse_inbound(raw: Mapping[str, str], *, now: datetime) -> Inbound:
     row = {"message_sid": sid, "from_phone": sender, "to_phone": fields.get("To", ""),
            "body": body, "media": _media(fields), "received_at": now,
            "review_status": "pending", "present": [], "absent": [], "reasons": [],
-           "triage_rank": 9, "escalation_level": 0, "created_at": now}
+           "triage_rank": unread_rank(body), "escalation_level": 0, "created_at": now}
     return Inbound(row, keyword_of(body, opted_out=True) is not None)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aftercare.careplans.schema import CarePlan, Step
@@ -49,8 +49,15 @@ def process_reply(session: Session, *, reply_id: int, plans: dict[str, CarePlan]
 
 def _lock_unread(session: Session, reply_id: int) -> bool:
     """Lock the reply's row (on SQLite: take the write lock) if it is still unread. Two
-    workers woken together both see it unread; the second waits here until the first
-    commits, then finds it read. Without this, one reply could send two safety texts."""
+    workers woken together both see it unread; only one reads it. Without this, one reply
+    could send two safety texts. On PostgreSQL a reply another reader holds is skipped,
+    not waited for: readers woken together then share the unread replies instead of
+    reading them in single file, one behind the other's lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.scalar(
+            select(Reply.id).where(Reply.id == reply_id, Reply.read_at.is_(None),
+                                   Reply.keyword.is_(None))
+            .with_for_update(skip_locked=True)) is not None
     stmt = (update(Reply)
             .where(Reply.id == reply_id, Reply.read_at.is_(None), Reply.keyword.is_(None))
             .values(read_at=None))

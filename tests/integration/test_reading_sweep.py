@@ -227,3 +227,34 @@ def test_a_run_reads_every_page_and_a_failing_reply_does_not_stop_it(
     stored = replies(container)
     assert all(stored[i].read_at == NOW for i in ids)
     assert [stored[i].read_error is not None for i in ids] == [True] + [False] * 6
+
+
+def test_a_red_flag_is_read_ahead_of_every_reply_waiting(container: Container) -> None:
+    """The webhook ranks a text that alone reads as a red flag first, so a backlog of
+    ordinary replies never holds up its safety text; each is still read in full, once."""
+    phone = "+12125550133"
+    add_patient(container, phone, sent={"day1_check_in": NOW - timedelta(hours=2)})
+    ordinary = [receive(container, phone, f"a bit sore {n}") for n in range(25)]
+    red_flag = receive(container, phone, URGENT)
+    stored = replies(container)
+    assert stored[red_flag].triage_rank == 0 and {stored[i].triage_rank for i in ordinary} == {9}
+
+    assert sweep(container) == ReadReport(read=26, urgent=1, failed=0)
+    with container.sessions() as session:
+        order = session.scalars(select(ReplyReading.reply_id).order_by(ReplyReading.id)).all()
+    assert order == [red_flag, *ordinary]
+    stored = replies(container)
+    assert stored[red_flag].triage == "urgent" and stored[red_flag].triage_rank == 0
+    assert "urgent" not in {stored[i].triage for i in ordinary}
+
+
+def test_a_run_hands_the_thread_back_after_its_budget(container: Container) -> None:
+    phone = "+12125550134"
+    add_patient(container, phone)
+    for n in range(3):
+        receive(container, phone, f"a bit sore {n}")
+    report = read_unread(sessions=container.sessions, plans=container.plans,
+                         settings=container.settings, clock=container.clock,
+                         queue=container.queue, budget_seconds=0)
+    assert report == ReadReport(read=0, urgent=0, failed=0)  # the next wake-up's
+    assert sweep(container).read == 3

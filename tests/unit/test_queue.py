@@ -192,3 +192,41 @@ def test_a_forked_child_sends_its_own_wake_ups() -> None:
         lines = pipe.read().split()
     assert os.waitstatus_to_exitcode(status) == 0
     assert "child" in lines and "parent" in lines
+
+
+def test_single_flight_runs_once_at_a_time_and_again_for_a_wake_up_meanwhile() -> None:
+    from aftercare.queue import SingleFlight
+
+    flight, inside, release = SingleFlight(), threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def work() -> int:
+        runs.append(1)
+        if len(runs) == 1:
+            inside.set()
+            release.wait(5)
+        return 10
+
+    first: list[int] = []
+    runner = threading.Thread(target=lambda: first.append(flight.run(work)))
+    runner.start()
+    assert inside.wait(5)
+    # Two wake-ups while it runs: both return at once, and ask for one more run between them.
+    assert flight.run(work) == 0 and flight.run(work) == 0
+    release.set()
+    runner.join(5)
+    assert first == [20] and len(runs) == 2
+    assert flight.run(work) == 10  # idle again: a wake-up runs at once
+
+
+def test_single_flight_is_free_again_after_the_work_raises() -> None:
+    from aftercare.queue import SingleFlight
+
+    flight = SingleFlight()
+
+    def boom() -> int:
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        flight.run(boom)
+    assert flight.run(lambda: 1) == 1

@@ -1,4 +1,5 @@
-"""urgent first: a priority on outbox rows, and the index a claim takes urgent rows from
+"""urgent first: a priority on outbox rows and the index a claim takes urgent rows from;
+unread replies read red flags first
 
 Revision ID: 0006
 Revises: 0005
@@ -15,6 +16,7 @@ branch_labels = None
 depends_on = None
 
 URGENT_DUE = "status = 'planned' AND priority = 0"
+UNREAD = "read_at IS NULL AND keyword IS NULL"
 
 
 def upgrade() -> None:
@@ -27,9 +29,17 @@ def upgrade() -> None:
                "WHERE status IN ('planned', 'sending') AND kind IN ('safety', 'alert')")
     op.create_index("ix_messages_urgent_due", "messages", ["send_after", "id"],
                     postgresql_where=sa.text(URGENT_DUE), sqlite_where=sa.text(URGENT_DUE))
+    _unread_index(["triage_rank", "id"])
 
 
 def downgrade() -> None:
+    _unread_index(["id"])
     op.drop_index("ix_messages_urgent_due", table_name="messages")
     with op.batch_alter_table("messages") as batch:
         batch.drop_column("priority")
+
+
+def _unread_index(columns: list[str]) -> None:
+    op.drop_index("ix_replies_unread", table_name="replies")
+    op.create_index("ix_replies_unread", "replies", columns, postgresql_where=sa.text(UNREAD),
+                    sqlite_where=sa.text(UNREAD))
