@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # A claim takes only as many paced SMS as the sender can start within this many seconds:
 # the rest wait in the outbox, where a safety text written meanwhile can still overtake them.
-PACING_HORIZON = 0.25
+PACING_HORIZON = 0.1
 
 
 def claim_due(session: Session, *, now: datetime, limit: int, urgent_first: bool = True,

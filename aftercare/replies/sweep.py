@@ -32,7 +32,7 @@ class ReadReport:
 
 def read_unread(*, sessions: sessionmaker[Session], plans: dict[str, CarePlan],
                 settings: Settings, clock: Callable[[], datetime], queue: TaskQueue,
-                page: int = 10, budget_seconds: float = 20.0) -> ReadReport:
+                page: int = 5, budget_seconds: float = 20.0) -> ReadReport:
     """Every unread reply, red flags first (see inbound.unread_rank), then oldest first, each
     in its own transaction: one that fails to read is set aside for a person (see
     processing.set_aside) and does not hold up the others. Small pages: a red flag stored
