@@ -12,11 +12,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from celery import Celery
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PLAN = "aftercare.plan_pending"
 READ = "aftercare.read_replies"
@@ -89,38 +90,40 @@ class Coalesced:
             log.warning("could not send the wake-up %s", task, exc_info=True)
 
 
-class SingleFlight:
-    """One run of `work` at a time in this process; a wake-up that arrives while it runs asks
-    for one more run after it and returns at once.
+class Flights:
+    """At most `limit` runs of a task at a time in this process; a wake-up that arrives while
+    they all run asks for one more run after one of them, and returns at once.
 
-    Every wake-up reads (or plans) everything pending, so a second run alongside the first
-    only competes with it for the same rows, and holds a worker thread that dispatch needs:
-    with a wake-up every 20 ms, every thread of the pool would soon be reading.
+    Every wake-up reads (or dispatches) everything pending, so more runs alongside only
+    compete for the same rows, and hold worker threads the other tasks need: with a wake-up
+    every 20 ms, every thread of the pool would soon be reading, or lingering in a dispatch
+    run, and none left for the other.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 1) -> None:
         self._lock = threading.Lock()
-        self._running = False
+        self._limit = limit
+        self._running = 0
         self._again = False
 
-    def run(self, work: Callable[[], int]) -> int:
-        """Returns what the runs made here returned, summed (0 when it only asked)."""
+    def run(self, work: Callable[[], T]) -> list[T]:
+        """What each run made here returned (none when it only asked for one)."""
         with self._lock:
-            if self._running:
+            if self._running >= self._limit:
                 self._again = True
-                return 0
-            self._running = True
-        total = 0
+                return []
+            self._running += 1
+        done: list[T] = []
         try:
             while True:
-                total += work()
+                done.append(work())
                 with self._lock:
                     if not self._again:
-                        return total
+                        return done
                     self._again = False
         finally:
             with self._lock:
-                self._running = self._again = False
+                self._running -= 1
 
 
 @dataclass

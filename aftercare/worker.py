@@ -12,7 +12,7 @@ from typing import Any
 from celery import Task, shared_task
 
 from aftercare.container import Container
-from aftercare.queue import SingleFlight
+from aftercare.queue import Flights
 
 
 class ContainerTask(Task):  # type: ignore[misc]
@@ -45,14 +45,19 @@ def plan_unplanned(self: ContainerTask) -> int:
     return sweep(sessions=c.sessions, plans=c.plans, policy=c.planning_policy, clock=c.clock)
 
 
+# Per worker process: two dispatch runs at once (each with its own senders in flight), one
+# reading run; the other threads stay free for planning, reading and the sweeps.
+DISPATCHING, READING = Flights(limit=2), Flights(limit=1)
+
+
 @task("aftercare.dispatch_due")
-def dispatch_due(self: ContainerTask) -> dict[str, int]:
+def dispatch_due(self: ContainerTask) -> list[dict[str, int]]:
     from aftercare.dispatch.loop import dispatch_due as dispatch
 
     c = self.container
-    report = dispatch(sessions=c.sessions, channels=c.channels, policy=c.dispatch_policy,
-                      clock=c.clock, limiter=c.limiter, on_backlog=c.queue.dispatch_now)
-    return report.__dict__
+    return DISPATCHING.run(lambda: dispatch(
+        sessions=c.sessions, channels=c.channels, policy=c.dispatch_policy, clock=c.clock,
+        limiter=c.limiter, on_backlog=c.queue.dispatch_now).__dict__)
 
 
 @task("aftercare.reconcile_sending")
@@ -64,9 +69,6 @@ def reconcile_sending(self: ContainerTask) -> dict[str, int]:
                            clock=c.clock)
 
 
-READING = SingleFlight()
-
-
 @task("aftercare.read_replies")
 def read_replies(self: ContainerTask) -> int:
     """Woken by the webhook (and every 30 s by beat): read every reply not read yet, one
@@ -74,9 +76,9 @@ def read_replies(self: ContainerTask) -> int:
     from aftercare.replies.sweep import read_unread
 
     c = self.container
-    return READING.run(lambda: read_unread(sessions=c.sessions, plans=c.plans,
-                                           settings=c.settings, clock=c.clock,
-                                           queue=c.queue).read)
+    return sum(READING.run(lambda: read_unread(sessions=c.sessions, plans=c.plans,
+                                               settings=c.settings, clock=c.clock,
+                                               queue=c.queue).read))
 
 
 @task("aftercare.escalate_urgent")

@@ -194,10 +194,10 @@ def test_a_forked_child_sends_its_own_wake_ups() -> None:
     assert "child" in lines and "parent" in lines
 
 
-def test_single_flight_runs_once_at_a_time_and_again_for_a_wake_up_meanwhile() -> None:
-    from aftercare.queue import SingleFlight
+def test_one_flight_at_a_time_and_one_more_run_for_wake_ups_meanwhile() -> None:
+    from aftercare.queue import Flights
 
-    flight, inside, release = SingleFlight(), threading.Event(), threading.Event()
+    flight, inside, release = Flights(limit=1), threading.Event(), threading.Event()
     runs: list[int] = []
 
     def work() -> int:
@@ -207,26 +207,50 @@ def test_single_flight_runs_once_at_a_time_and_again_for_a_wake_up_meanwhile() -
             release.wait(5)
         return 10
 
-    first: list[int] = []
+    first: list[list[int]] = []
     runner = threading.Thread(target=lambda: first.append(flight.run(work)))
     runner.start()
     assert inside.wait(5)
     # Two wake-ups while it runs: both return at once, and ask for one more run between them.
-    assert flight.run(work) == 0 and flight.run(work) == 0
+    assert flight.run(work) == [] and flight.run(work) == []
     release.set()
     runner.join(5)
-    assert first == [20] and len(runs) == 2
-    assert flight.run(work) == 10  # idle again: a wake-up runs at once
+    assert first == [[10, 10]] and len(runs) == 2
+    assert flight.run(work) == [10]  # idle again: a wake-up runs at once
 
 
-def test_single_flight_is_free_again_after_the_work_raises() -> None:
-    from aftercare.queue import SingleFlight
+def test_two_flights_run_side_by_side_and_a_third_waits_its_turn() -> None:
+    from aftercare.queue import Flights
 
-    flight = SingleFlight()
+    flights, both_in, release = Flights(limit=2), threading.Barrier(3), threading.Event()
+    calls: list[int] = []
+
+    def work() -> int:
+        calls.append(1)
+        if len(calls) <= 2:
+            both_in.wait(5)
+            release.wait(5)
+        return 1
+
+    threads = [threading.Thread(target=flights.run, args=(work,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    both_in.wait(5)
+    assert flights.run(work) == []  # a third: asked for, not run alongside
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert len(calls) == 3
+
+
+def test_a_flight_is_free_again_after_the_work_raises() -> None:
+    from aftercare.queue import Flights
+
+    flight = Flights()
 
     def boom() -> int:
         raise RuntimeError("database down")
 
     with pytest.raises(RuntimeError):
         flight.run(boom)
-    assert flight.run(lambda: 1) == 1
+    assert flight.run(lambda: 1) == [1]
