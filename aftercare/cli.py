@@ -100,7 +100,9 @@ def api(host: str, port: int, workers: int) -> None:
 
 @main.command(help="Run a Celery worker (add --beat to also run the schedule in it).")
 @click.option("--beat", is_flag=True, help="embed beat (one process; for development)")
-@click.option("--concurrency", "-c", default=2, show_default=True)
+# Threads: up to two dispatch runs and one reading run at a time (worker.py), plus one for
+# planning and the sweeps, so no task waits behind another kind.
+@click.option("--concurrency", "-c", default=4, show_default=True)
 @click.option("--pool", default="threads", show_default=True,
               type=click.Choice(["threads", "prefork", "solo"]))
 @click.option("--loglevel", default="INFO", show_default=True)
@@ -142,7 +144,7 @@ def dev(host: str, port: int) -> None:
     # On a terminal, readable lines unless asked otherwise.
     env = {"AFTERCARE_LOG_FORMAT": "text", **os.environ}
     children = [
-        subprocess.Popen([*exe, "worker", "--beat", "--concurrency=2", "--pool=threads"],
+        subprocess.Popen([*exe, "worker", "--beat", "--concurrency=4", "--pool=threads"],
                          env=env),
         subprocess.Popen([*exe, "api", "--host", host, "--port", str(port)], env=env),
     ]

@@ -82,8 +82,11 @@ def one_mode(stack: Stack, provider: Provider, *, urgent_first: bool, seconds: f
                "AFTERCARE_ONCALL_PHONE": ONCALL_PHONE, "AFTERCARE_ONCALL_EMAIL": ONCALL_EMAIL,
                "AFTERCARE_EMAIL_CHANNEL": "smtp", "AFTERCARE_SMTP_HOST": smtp.host,
                "AFTERCARE_SMTP_PORT": str(smtp.port)}
-        stack.concurrency = WORKER_THREADS
-        workers = [stack.start_worker(**env), stack.start_beat()]
+        threads, stack.concurrency = stack.concurrency, WORKER_THREADS
+        try:
+            workers = [stack.start_worker(**env), stack.start_beat()]
+        finally:
+            stack.concurrency = threads  # the other benchmarks' own setting
         _, base = stack.start_api(workers=2)
         now = datetime.now(UTC)
         add_due_sms(stack, BACKLOG, tag="backlog", first_due=now - timedelta(minutes=1),
