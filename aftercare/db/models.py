@@ -137,6 +137,11 @@ class Message(Base):
         Index("ix_messages_urgent_due", "send_after", "id",
               postgresql_where=text("status = 'planned' AND priority = 0"),
               sqlite_where=text("status = 'planned' AND priority = 0")),
+        # A paced claim takes SMS and email apart (outbox/claim.py): without the channel in
+        # the index, claiming the few emails due walks every SMS of a paced backlog.
+        Index("ix_messages_planned_channel", "channel", "send_after", "id",
+              postgresql_where=text("status = 'planned'"),
+              sqlite_where=text("status = 'planned'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -42,7 +42,7 @@ def claim_due(session: Session, *, now: datetime, limit: int, urgent_first: bool
         rows = _claim(session, now, left, routine)
     else:
         rows = _claim(session, now, min(left, room), routine, Message.channel == "sms")
-        rows += _claim(session, now, left - len(rows), routine, Message.channel != "sms")
+        rows += _claim(session, now, left - len(rows), routine, Message.channel == "email")
     claimed |= _slots(sorted(rows), limiter, urgent=False)
     return claimed
 

@@ -1,5 +1,5 @@
-"""urgent first: a priority on outbox rows and the index a claim takes urgent rows from;
-unread replies read red flags first
+"""urgent first: a priority on outbox rows and the index a claim takes urgent rows from,
+planned rows by channel for paced claims; unread replies read red flags first
 
 Revision ID: 0006
 Revises: 0005
@@ -17,6 +17,7 @@ depends_on = None
 
 URGENT_DUE = "status = 'planned' AND priority = 0"
 UNREAD = "read_at IS NULL AND keyword IS NULL"
+PLANNED = "status = 'planned'"
 
 
 def upgrade() -> None:
@@ -29,10 +30,13 @@ def upgrade() -> None:
                "WHERE status IN ('planned', 'sending') AND kind IN ('safety', 'alert')")
     op.create_index("ix_messages_urgent_due", "messages", ["send_after", "id"],
                     postgresql_where=sa.text(URGENT_DUE), sqlite_where=sa.text(URGENT_DUE))
+    op.create_index("ix_messages_planned_channel", "messages", ["channel", "send_after", "id"],
+                    postgresql_where=sa.text(PLANNED), sqlite_where=sa.text(PLANNED))
     _unread_index(["triage_rank", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_planned_channel", table_name="messages")
     _unread_index(["id"])
     op.drop_index("ix_messages_urgent_due", table_name="messages")
     with op.batch_alter_table("messages") as batch:
