@@ -84,7 +84,7 @@ def one_mode(stack: Stack, provider: Provider, *, urgent_first: bool, seconds: f
                "AFTERCARE_SMTP_PORT": str(smtp.port)}
         threads, stack.concurrency = stack.concurrency, WORKER_THREADS
         try:
-            workers = [stack.start_worker(**env), stack.start_beat()]
+            workers = [stack.start_worker(visibility_timeout=None, **env), stack.start_beat()]
         finally:
             stack.concurrency = threads  # the other benchmarks' own setting
         _, base = stack.start_api(workers=2)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dispatch, memory, plan, review, roundtrips, webhooks
+from bench import alert, dispatch, history, memory, plan, review, roundtrips, webhooks
 from bench.progress import say
 from bench.report import Results, side_by_side, table, write
 from bench.stack import Stack
@@ -44,6 +44,11 @@ class Sizes:
     duplicates_lead: float = 25.0
     replies: int = 1_000_000
     review_requests: int = 200
+    alert_seconds: float = 30.0
+    alert_red_flags: int = 200
+    alert_cutoff: float = 30.0
+    history_messages: int = 15_000_000
+    history_replies: int = 2_000_000
 
 
 FULL = Sizes()
@@ -52,9 +57,14 @@ QUICK = Sizes(procedures=500, plan_clients=16, plan_timeout=30.0, burst=10_000,
               webhook_rates=(25, 50, 100, 300, 1000), webhook_seconds=2.0, read_seconds=1.0,
               pending_ours=100_000, pending_naive=10_000, memory_watch=4.0,
               naive_timeout=30.0, duplicates=100, visibility_timeout=5, duplicates_lead=8.0,
-              replies=100_000, review_requests=50)
+              replies=100_000, review_requests=50, alert_seconds=10.0, alert_red_flags=50,
+              alert_cutoff=15.0, history_messages=300_000,
+              history_replies=40_000)
 
-BENCHES = ("roundtrips", "plan", "dispatch", "webhooks", "memory", "review")
+BENCHES = ("roundtrips", "plan", "dispatch", "webhooks", "memory", "review", "alert", "history")
+# Run only when named (`--only history`): loading three years of history takes ~15 minutes.
+ON_REQUEST = ("history",)
+DEFAULT = tuple(n for n in BENCHES if n not in ON_REQUEST)
 # Measured in this process with this checkout's own functions: not run for `--before`.
 IN_PROCESS = ("roundtrips",)
 
@@ -72,6 +82,10 @@ def _run(name: str, stack: Stack, results: Results, s: Sizes, profile: bool) -> 
         "memory": lambda: memory.run(stack, results, s),
         "review": lambda: review.run(stack, results, replies=s.replies,
                                      requests=s.review_requests),
+        "alert": lambda: alert.run(stack, results, seconds=s.alert_seconds,
+                                   red_flags=s.alert_red_flags, cutoff=s.alert_cutoff),
+        "history": lambda: history.run(stack, results, messages=s.history_messages,
+                                       replies=s.history_replies),
     }
     calls[name]()
 
@@ -107,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
                              "side in this run: before, then this checkout")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    names = [n for n in BENCHES if not args.only or n in args.only]
+    names = [n for n in BENCHES if n in args.only] if args.only else list(DEFAULT)
     results = Results(mode="quick" if args.quick else "full")
     before = Results(mode=results.mode) if args.before else None
     before_python = str(args.before / ".venv" / "bin" / "python") if args.before else None
@@ -148,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
                 "seconds": round(time.monotonic() - clock, 1),
                 "before": _commit_of(args.before) if args.before else None}
     path = write(results, started=started, settings=settings, before=before,
-                 complete=names == list(BENCHES) and not failed and before is None)
+                 complete=names == list(DEFAULT) and not failed and before is None)
     print(table(results) if before is None else side_by_side(before, results))
     print(f"\n{results.mode} run in {settings['seconds']:.0f}s; figures in {path}")
     sys.exit(1 if failed else 0)

@@ -64,6 +64,14 @@ class Base(DeclarativeBase):
 
 class Patient(Base):
     __tablename__ = "patients"
+    __table_args__ = (
+        # Staff search a name or phone by any part of it (web/views/search.py): trigram
+        # indexes answer that on PostgreSQL without reading every patient of years.
+        Index("ix_patients_first_name_trgm", "first_name", postgresql_using="gin",
+              postgresql_ops={"first_name": "gin_trgm_ops"}),
+        Index("ix_patients_phone_trgm", "phone", postgresql_using="gin",
+              postgresql_ops={"phone": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -86,6 +94,8 @@ class Procedure(Base):
         # Planning takes the procedures not planned yet, oldest first: only those are indexed.
         Index("ix_procedures_unplanned", "id", postgresql_where=text("planned_at IS NULL"),
               sqlite_where=text("planned_at IS NULL")),
+        # The procedures list, newest first, a page at a time.
+        Index("ix_procedures_performed_at", text("performed_at DESC"), text("id DESC")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,6 +204,10 @@ class Reply(Base):
         Index("ix_replies_unread", "triage_rank", "id",
               postgresql_where=text("read_at IS NULL AND keyword IS NULL"),
               sqlite_where=text("read_at IS NULL AND keyword IS NULL")),
+        # The foreign key to messages: without it, deleting a message reads every reply.
+        Index("ix_replies_answers_message_id", "answers_message_id",
+              postgresql_where=text("answers_message_id IS NOT NULL"),
+              sqlite_where=text("answers_message_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

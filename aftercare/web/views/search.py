@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session, joinedload
 
 from aftercare.db.models import Message, Patient, Procedure, Reply
 
 PAGE_SIZE = 25
+COUNT_UP_TO = 1_000  # past this, "more than 1,000": narrow by day, name or type
 STATUSES = ("active", "cancelled")
 
 
@@ -45,10 +46,14 @@ class Row:
 @dataclass(frozen=True)
 class Results:
     rows: list[Row]
-    total: int
+    total: int  # up to COUNT_UP_TO + 1, which means "more than COUNT_UP_TO"
     page: int
     pages: int
     day_error: str | None = None
+
+    @property
+    def more(self) -> bool:
+        return self.total > COUNT_UP_TO
 
 
 def search(session: Session, filters: Filters, *, clinic_zone: str) -> Results:
@@ -56,11 +61,15 @@ def search(session: Session, filters: Filters, *, clinic_zone: str) -> Results:
     q = filters.q.strip()
     if q:
         digits = re.sub(r"\D", "", q)
-        terms = [Patient.first_name.ilike(f"%{q}%"), Procedure.external_id == q,
-                 Patient.external_id == q]
+        terms = [Patient.first_name.ilike(f"%{q}%"), Patient.external_id == q]
         if len(digits) >= 3:
             terms.append(Patient.phone.contains(digits))
-        query = query.where(or_(*terms))
+        # Two lookups, each on its own table's indexes (trigram ones for the name and phone
+        # on PostgreSQL): one OR across both tables can only be answered by reading them
+        # whole, seconds with years of history.
+        hits = union(select(Procedure.id).join(Procedure.patient).where(or_(*terms)),
+                     select(Procedure.id).where(Procedure.external_id == q))
+        query = query.where(Procedure.id.in_(hits.scalar_subquery()))
     day_error = None
     if filters.day:
         try:
@@ -77,8 +86,10 @@ def search(session: Session, filters: Filters, *, clinic_zone: str) -> Results:
         query = query.where(Procedure.procedure_type == filters.procedure_type)
     if filters.status in STATUSES:
         query = query.where(Procedure.status == filters.status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    # Counted up to a point: counting every procedure of years reads them all.
+    total = session.scalar(select(func.count()).select_from(
+        query.with_only_columns(Procedure.id).limit(COUNT_UP_TO + 1).subquery())) or 0
+    pages = max(1, -(-min(total, COUNT_UP_TO) // PAGE_SIZE))
     page = min(max(filters.page, 1), pages)
     procedures = list(session.scalars(
         query.options(joinedload(Procedure.patient))

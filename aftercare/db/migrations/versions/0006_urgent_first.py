@@ -1,5 +1,6 @@
-"""urgent first: a priority on outbox rows and the index a claim takes urgent rows from,
-planned rows by channel for paced claims; unread replies read red flags first
+"""urgent first, and years of history: a priority on outbox rows and the index a claim takes
+urgent rows from, planned rows by channel for paced claims; unread replies read red flags
+first; indexes for the procedures list, staff search and the reply-to-message key
 
 Revision ID: 0006
 Revises: 0005
@@ -18,6 +19,8 @@ depends_on = None
 URGENT_DUE = "status = 'planned' AND priority = 0"
 UNREAD = "read_at IS NULL AND keyword IS NULL"
 PLANNED = "status = 'planned'"
+ANSWERS = "answers_message_id IS NOT NULL"
+TRIGRAM = ("first_name", "phone")
 
 
 def upgrade() -> None:
@@ -33,9 +36,24 @@ def upgrade() -> None:
     op.create_index("ix_messages_planned_channel", "messages", ["channel", "send_after", "id"],
                     postgresql_where=sa.text(PLANNED), sqlite_where=sa.text(PLANNED))
     _unread_index(["triage_rank", "id"])
+    op.create_index("ix_procedures_performed_at", "procedures",
+                    [sa.text("performed_at DESC"), sa.text("id DESC")])
+    op.create_index("ix_replies_answers_message_id", "replies", ["answers_message_id"],
+                    postgresql_where=sa.text(ANSWERS), sqlite_where=sa.text(ANSWERS))
+    if op.get_bind().dialect.name == "postgresql":
+        # pg_trgm is a trusted extension: the database's owner may create it.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for column in TRIGRAM:
+            op.create_index(f"ix_patients_{column}_trgm", "patients", [column],
+                            postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for column in TRIGRAM:
+            op.drop_index(f"ix_patients_{column}_trgm", table_name="patients")
+    op.drop_index("ix_replies_answers_message_id", table_name="replies")
+    op.drop_index("ix_procedures_performed_at", table_name="procedures")
     op.drop_index("ix_messages_planned_channel", table_name="messages")
     _unread_index(["id"])
     op.drop_index("ix_messages_urgent_due", table_name="messages")
