@@ -244,6 +244,22 @@ def test_search_by_name_phone_day_type_and_status_with_paging(web: Web) -> None:
     assert bad.status_code == 200 and "is not a date" in bad.text
 
 
+def test_search_by_visit_id_and_a_list_counted_only_so_far(web: Web,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    from aftercare.web.views import search
+
+    for n in range(4):
+        log(web, first_name=f"Pat{n:02d}", phone=f"(212) 555-{n + 2000:04d}",
+            external_id=f"visit-{n}")
+    page = web.client.get("/procedures?q=visit-2")
+    assert "1 procedure " in text_of(page) and "Pat02" in page.text
+    # Counting years of procedures reads them all: past the cap the list says "more than".
+    monkeypatch.setattr(search, "COUNT_UP_TO", 3)
+    assert "More than 1,000 procedures" in text_of(web.client.get("/procedures"))
+    assert "1 procedure " in text_of(web.client.get("/procedures?q=555-2001"))
+
+
 def test_reschedule_replans_and_cancel_stops_messages(web: Web) -> None:
     procedure_id = log(web)
     run_planning(web.container)
