@@ -65,12 +65,11 @@ class Base(DeclarativeBase):
 class Patient(Base):
     __tablename__ = "patients"
     __table_args__ = (
-        # Staff search a name or phone by any part of it (web/views/search.py): trigram
-        # indexes answer that on PostgreSQL without reading every patient of years.
+        # Staff search a name by any part of it (web/views/search.py): a trigram index
+        # answers that on PostgreSQL without reading every patient of years. A phone by its
+        # last digits: an index of reversed numbers, created by migration 0006 (PostgreSQL).
         Index("ix_patients_first_name_trgm", "first_name", postgresql_using="gin",
               postgresql_ops={"first_name": "gin_trgm_ops"}),
-        Index("ix_patients_phone_trgm", "phone", postgresql_using="gin",
-              postgresql_ops={"phone": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
