@@ -55,7 +55,7 @@ lint: install
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-# Benchmarks (BENCHMARKS.md). `make bench` = full run (under 15 min); BENCH_ARGS=--quick ~3 min.
+# Benchmarks (BENCHMARKS.md). `make bench` = full run (under 20 min; `--only history` ~20 min more); BENCH_ARGS=--quick ~3 min.
 $(BIN)/py-spy: pyproject.toml constraints.txt | $(BIN)/aftercare
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
 	touch $@
