@@ -17,7 +17,6 @@ bounds, marked `>=`.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,8 +29,8 @@ from bench.load import Request, open_loop, percentile
 from bench.progress import say, watch
 from bench.provider import Provider, start_provider
 from bench.report import Results
-from bench.stack import REPO, Stack
-from bench.webhooks import seed, signed_requests
+from bench.stack import Stack
+from bench.webhooks import seed, signed_requests, texts
 from tests.support.factories import daytime_zone
 from tests.support.smtp import start_smtp
 
@@ -46,19 +45,14 @@ WHAT = {("safety", "sms"): "safety SMS accepted", ("alert", "sms"): "on-call SMS
         ("alert", "email"): "on-call email sent"}
 
 
-def labelled(triage: set[str]) -> list[str]:
-    lines = (REPO / "tests/data/replies-extra.jsonl").read_text().splitlines()
-    return [row["text"] for row in map(json.loads, filter(None, lines))
-            if row["triage"] in triage and row.get("lang", "en") == "en"]
-
-
 def traffic(phones: list[str], *, seconds: float, red_flags: int) -> list[Request]:
     """Ordinary replies at REPLIES_PER_SECOND with the red flags at random places among them,
     each from a patient of its own (its alerts are its own)."""
     flaggers, others = phones[:red_flags], phones[red_flags:]
     ordinary = signed_requests(int(REPLIES_PER_SECOND * seconds), others,
-                               labelled({"none", "routine"}))
-    flags = signed_requests(red_flags, flaggers, labelled({"urgent"}), sid_prefix="SMrf")
+                               texts(triage={"none", "routine"}, lang="en"))
+    flags = signed_requests(red_flags, flaggers, texts(triage={"urgent"}, lang="en"),
+                            sid_prefix="SMrf")
     for at, flag in zip(sorted(random.Random(7).sample(range(len(ordinary)), red_flags)),
                         flags, strict=True):
         ordinary.insert(at, flag)

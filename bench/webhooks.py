@@ -42,9 +42,13 @@ RATE_GOAL = 1000
 READ_GOAL = 5000
 
 
-def texts() -> list[str]:
+def texts(*, triage: set[str] | None = None, lang: str | None = None) -> list[str]:
+    """Reply texts from tests/data, optionally only those labelled with `triage` / `lang`."""
     lines = (REPO / "tests/data/replies-extra.jsonl").read_text().splitlines()
-    return [json.loads(line)["text"] for line in lines if line.strip()] or ["1", "no swelling"]
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return [row["text"] for row in rows
+            if (triage is None or row["triage"] in triage)
+            and (lang is None or row.get("lang", "en") == lang)] or ["1", "no swelling"]
 
 
 def seed(stack: Stack) -> list[str]:

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 def send_chunk(
     sessions: sessionmaker[Session], ids: list[int], *, channels: Mapping[str, SendChannel],
     policy: DispatchPolicy, clock: Callable[[], datetime], claimed_at: datetime,
-    senders: ThreadPoolExecutor, start_by: Mapping[int, float] | None = None,
+    senders: ThreadPoolExecutor, start_by: Mapping[int, float],
 ) -> list[str]:
     """Returns one outcome per row: sent, retried, failed, cancelled, skipped, waiting,
     superseded, set_aside, errors. `start_by`: a paced row's slot, on the monotonic clock."""
@@ -67,7 +67,7 @@ def send_chunk(
 
     def attempt(outgoing: Outgoing) -> Sent | ChannelError | None:
         # A paced SMS waits for the sender's slot reserved for it at claim time.
-        wait = (start_by or {}).get(outgoing.message_id, 0.0) - time.monotonic()
+        wait = start_by.get(outgoing.message_id, 0.0) - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         try:

@@ -25,6 +25,7 @@ from aftercare.queue import TaskQueue
 from aftercare.replies.intake import Stored
 from aftercare.replies.keywords import keyword_of
 from aftercare.replies.matching import attach_sender, patients_for
+from aftercare.replies.processing import TRIAGE_RANK
 from aftercare.replies.reading import read_reply
 from aftercare.replies.texts import patient_text
 from aftercare.settings import Settings
@@ -45,11 +46,11 @@ class Inbound:
 # Until a reply is read, its rank orders the reading: a text that alone reads as a red flag
 # goes ahead of every ordinary reply waiting (the worker reads it again in full, with its
 # check-in, when its turn comes), so a backlog of replies never holds up a safety text.
-UNREAD_RED_FLAG, UNREAD = 0, 9
+UNREAD = 9
 
 
 def unread_rank(body: str) -> int:
-    return UNREAD_RED_FLAG if read_reply(body).triage == "urgent" else UNREAD
+    return TRIAGE_RANK["urgent"] if read_reply(body).triage == "urgent" else UNREAD
 
 
 def parse_inbound(raw: Mapping[str, str], *, now: datetime) -> Inbound:

@@ -22,7 +22,7 @@ from tests.conftest import FrozenClock
 from tests.integration.test_cli import LOG, env, run  # noqa: F401  (env: a fixture)
 from tests.integration.test_procedures import counts
 from tests.integration.test_web_procedures import form
-from tests.integration.test_web_support import Web, add_user, make_web, text_of
+from tests.integration.test_web_support import Web, add_user, make_web, signed_in_staff, text_of
 from tests.support.factories import patient_payload, procedure_payload
 from tests.support.queue import run_planning
 
@@ -207,10 +207,7 @@ def test_review_api_offsets_out_of_range_are_a_4xx(container: Container, offset:
 
 @pytest.fixture
 def web(make_container: Callable[..., Container], db_url: str) -> Web:
-    web = make_web(make_container, db_url, clock=FrozenClock(NOW))
-    add_user(web.container, "nurse@example.org", "staff", name="Nurse Joy")
-    assert web.login("nurse@example.org").status_code == 303
-    return web
+    return signed_in_staff(make_container, db_url, clock=FrozenClock(NOW))
 
 
 def submit(web: Web, **overrides: str) -> Any:

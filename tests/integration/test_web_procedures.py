@@ -17,7 +17,7 @@ from aftercare.db.models import Message, Patient, Procedure, Reply, Review
 from aftercare.db.session import transaction
 from aftercare.dispatch.loop import dispatch_due
 from tests.conftest import FrozenClock
-from tests.integration.test_web_support import Web, add_user, make_web, text_of
+from tests.integration.test_web_support import Web, signed_in_staff, text_of
 from tests.support.queue import run_planning
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
@@ -25,10 +25,7 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
 @pytest.fixture
 def web(make_container: Callable[..., Container], db_url: str) -> Web:
-    web = make_web(make_container, db_url, clock=FrozenClock(NOW))
-    add_user(web.container, "nurse@example.org", "staff", name="Nurse Joy")
-    assert web.login("nurse@example.org").status_code == 303
-    return web
+    return signed_in_staff(make_container, db_url, clock=FrozenClock(NOW))
 
 
 def form(**overrides: str) -> dict[str, str]:

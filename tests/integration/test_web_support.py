@@ -65,6 +65,15 @@ def make_web(make_container: Callable[..., Container], db_url: str, **kwargs: An
     return Web(client=client, container=container, app=app)
 
 
+def signed_in_staff(make_container: Callable[..., Container], db_url: str, **kwargs: Any
+                    ) -> Web:
+    """The front desk's browser: a staff user, signed in."""
+    web = make_web(make_container, db_url, **kwargs)
+    add_user(web.container, "nurse@example.org", "staff", name="Nurse Joy")
+    assert web.login("nurse@example.org").status_code == 303
+    return web
+
+
 def text_of(response: httpx.Response) -> str:
     """The page's text without tags, whitespace collapsed: what a person reads."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
