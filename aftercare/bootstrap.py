@@ -131,7 +131,8 @@ def create_app(container: Container) -> FastAPI:
     install_web(app, container.settings)
     settings = container.settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       larger={"/api/procedures/batch": settings.max_batch_body_bytes})
+                       larger={"/api/procedures/batch": settings.max_batch_body_bytes,
+                               "/procedures/import": settings.max_batch_body_bytes})
     # Outermost: every response, a 413 included, gets its request id and security headers.
     app.add_middleware(RequestContext)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from aftercare.db.session import transaction
 from aftercare.errors import NotFound
 from aftercare.procedures import service
+from aftercare.procedures.daylist_import import import_day_list
 from aftercare.procedures.queries import describe, get_procedure
 from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import Refused
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from aftercare.container import CommandContext
 
 
-@click.group("procedures", help="Log, show and cancel procedures.")
+@click.group("procedures", help="Log, import, show and cancel procedures.")
 def procedures() -> None:
     pass
 
@@ -75,6 +77,37 @@ def log(obj: CommandContext, first_name: str, phone: str, email: str | None, tim
             click.echo(f"{'.'.join(map(str, problem.field))}: {problem.message}", err=True)
         sys.exit(2)
     click.echo(json.dumps({"id": logged.procedure_id, "created": logged.created}))
+
+
+@procedures.command("import", help="Log a day list (CSV): all of it, or none of it when a row "
+                    "has a problem. Columns: see README, 'Day lists'.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="check every row and log nothing")
+@click.pass_obj
+def import_(obj: CommandContext, path: Path, dry_run: bool) -> None:
+    c = obj.container
+    with transaction(c.sessions) as session:
+        imported = import_day_list(
+            session, data=path.read_bytes(), plans=c.plans,
+            phone_region=c.settings.default_phone_region,
+            clinic_zone=c.settings.clinic_timezone, queue=c.queue, now=c.clock(),
+            dry_run=dry_run)
+    if not imported.ok:
+        for problem in imported.problems:
+            column = f", column {problem.column}" if problem.column else ""
+            where = f"line {problem.line}{column}" if problem.line else path.name
+            click.echo(f"{where}: {problem.message}", err=True)
+        click.echo(f"nothing logged: {len(imported.problems)} problem(s) to fix", err=True)
+        sys.exit(2)
+    rows = imported.day_list.rows
+    if dry_run:
+        click.echo(f"{len(rows)} procedure(s) would be logged; nothing was logged (--dry-run)")
+        return
+    for row, logged in zip(rows, imported.logged, strict=True):
+        what = "logged" if logged.created else "already logged"
+        click.echo(f"line {row.line}: {what} as procedure {logged.procedure_id}")
+    click.echo(f"{imported.created} procedure(s) logged, "
+               f"{len(rows) - imported.created} already logged before")
 
 
 @procedures.command("show", help="Print a procedure and its messages as JSON.")

@@ -56,11 +56,8 @@ def log_procedures(
     back for another leg or session keeps one record; the latest contact details and
     consent answers win.
     """
-    checked = [check(r, plans=plans, phone_region=phone_region, now=now) for r in requests]
-    already = store.already_logged(session, [c.request.external_id or None for c in checked
-                                             if isinstance(c, Checked)])
-    for i, problem in duplicates(session, checked, already=already).items():
-        checked[i] = [problem]
+    checked, already = _checked(session, requests=requests, plans=plans,
+                                phone_region=phone_region, now=now)
     refused = any(not isinstance(c, Checked) for c in checked)
     fine = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
     logged = {} if refused and all_or_none else _store(session, fine, now=now,
@@ -70,6 +67,26 @@ def log_procedures(
     return [Refused(c) if not isinstance(c, Checked)
             else logged.get(i) or Refused([])  # all_or_none: not logged, though fine itself
             for i, c in enumerate(checked)]
+
+
+def refusals(session: Session, *, requests: Sequence[ProcedureIn], plans: dict[str, CarePlan],
+             phone_region: str, now: datetime) -> dict[int, list[Problem]]:
+    """What `log_procedures` would refuse, by the request's index, without logging anything:
+    a day list's preview."""
+    checked, _ = _checked(session, requests=requests, plans=plans, phone_region=phone_region,
+                          now=now)
+    return {i: c for i, c in enumerate(checked) if not isinstance(c, Checked)}
+
+
+def _checked(session: Session, *, requests: Sequence[ProcedureIn], plans: dict[str, CarePlan],
+             phone_region: str, now: datetime
+             ) -> tuple[list[Checked | list[Problem]], dict[str, tuple[int, str]]]:
+    checked = [check(r, plans=plans, phone_region=phone_region, now=now) for r in requests]
+    already = store.already_logged(session, [c.request.external_id or None for c in checked
+                                             if isinstance(c, Checked)])
+    for i, problem in duplicates(session, checked, already=already).items():
+        checked[i] = [problem]
+    return checked, already
 
 
 def duplicates(session: Session, checked: Sequence[Checked | list[Problem]], *,
