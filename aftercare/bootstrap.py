@@ -110,6 +110,7 @@ def build_channels(settings: Settings) -> dict[str, SendChannel]:
 
 
 def create_app(container: Container) -> FastAPI:
+    from aftercare.fhir.api import router as fhir_router
     from aftercare.http.errors import install_errors
     from aftercare.http.middleware import BodySizeLimit
     from aftercare.observability.http import RequestContext
@@ -124,8 +125,8 @@ def create_app(container: Container) -> FastAPI:
                   summary="Post-procedure aftercare reminders for vein clinics",
                   version="0.1.0")
     app.state.container = container
-    for router in (procedures_router, review_router, webhooks_router, health_router,
-                   metrics_router):
+    for router in (procedures_router, fhir_router, review_router, webhooks_router,
+                   health_router, metrics_router):
         app.include_router(router)
     install_errors(app)
     install_web(app, container.settings)

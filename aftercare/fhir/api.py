@@ -1,0 +1,105 @@
+"""FHIR routes: parse, call one service function, answer in FHIR (refusals as an
+`OperationOutcome`). Same bearer tokens and roles as `/api`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fhir.resources.R4B.bundle import (
+    Bundle,
+    BundleEntry,
+    BundleEntryResponse,
+)
+from starlette.responses import Response
+
+from aftercare import audit
+from aftercare.db.models import Procedure
+from aftercare.errors import NotFound
+from aftercare.fhir.everything import everything, procedure_resource
+from aftercare.fhir.inbound import Incoming, element_of, read_bundle, read_procedure
+from aftercare.fhir.outcome import FHIR_JSON, Issue, Refused, fhir_response, refused_response
+from aftercare.http.deps import ContainerDep, RowId, SessionDep, StaffDep
+from aftercare.procedures import service
+from aftercare.procedures.service import Logged
+
+router = APIRouter(prefix="/fhir", tags=["fhir"])
+_JSON_TYPES = (FHIR_JSON, "application/json")
+
+
+@router.post("/Bundle", summary="Log a procedure from a transaction Bundle")
+async def post_bundle(request: Request, session: SessionDep, container: ContainerDep,
+                      who: StaffDep) -> Response:
+    try:
+        incoming = read_bundle(await _json(request),
+                               clinic_zone=container.settings.clinic_timezone)
+        logged = _log(session, container, incoming)
+    except Refused as refused:
+        return refused_response(refused)
+    procedure = session.get(Procedure, logged.procedure_id)
+    assert procedure is not None
+    status = "201 Created" if logged.created else "200 OK"
+    response = Bundle(type=incoming.answer_type, entry=[
+        BundleEntry(fullUrl=incoming.patient_url,
+                    response=BundleEntryResponse(status=status,
+                                                 location=f"Patient/{procedure.patient_id}")),
+        BundleEntry(response=BundleEntryResponse(status=status,
+                                                 location=f"Procedure/{procedure.id}"))])
+    _audit(session, container, who.name, "fhir_log_procedure", procedure)
+    return fhir_response(response, status=200)
+
+
+@router.post("/Procedure", summary="Log a procedure with its Patient contained")
+async def post_procedure(request: Request, session: SessionDep, container: ContainerDep,
+                         who: StaffDep) -> Response:
+    try:
+        incoming = read_procedure(await _json(request),
+                                  clinic_zone=container.settings.clinic_timezone)
+        logged = _log(session, container, incoming)
+    except Refused as refused:
+        return refused_response(refused)
+    procedure = session.get(Procedure, logged.procedure_id)
+    assert procedure is not None
+    _audit(session, container, who.name, "fhir_log_procedure", procedure)
+    return fhir_response(procedure_resource(procedure),
+                         status=201 if logged.created else 200,
+                         headers={"Location": f"Procedure/{procedure.id}"})
+
+
+@router.get("/Patient/{patient_id}/$everything", summary="Everything held about a patient")
+def patient_everything(patient_id: RowId, session: SessionDep, container: ContainerDep,
+                       who: StaffDep) -> Response:
+    try:
+        bundle = everything(session, patient_id=patient_id)
+    except NotFound as exc:
+        return refused_response(Refused([Issue("Patient", str(exc), "not-found")], 404))
+    audit.record(session, actor=f"token:{who.name}", action="fhir_everything",
+                 subject=f"patient:{patient_id}", now=container.clock())
+    return fhir_response(bundle)
+
+
+async def _json(request: Request) -> Any:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in _JSON_TYPES:
+        raise Refused([Issue("", f"send {FHIR_JSON} (got {kind or 'no content type'})",
+                             "not-supported")], status=415)
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise Refused([Issue("", "the body is not JSON", "structure")], status=400) from None
+
+
+def _log(session: Any, container: Any, incoming: Incoming) -> Logged:
+    [logged] = service.log_procedures(
+        session, requests=[incoming.request], plans=container.plans, queue=container.queue,
+        now=container.clock(), phone_region=container.settings.default_phone_region)
+    if not isinstance(logged, Logged):
+        raise Refused([Issue(element_of(p.field), p.message, "business-rule")
+                       for p in logged.problems])
+    return logged
+
+
+def _audit(session: Any, container: Any, who: str, action: str, procedure: Procedure) -> None:
+    audit.record(session, actor=f"token:{who}", action=action,
+                 subject=f"procedure:{procedure.id}", now=container.clock())
