@@ -116,6 +116,7 @@ def create_app(container: Container) -> FastAPI:
     from aftercare.observability.http import RequestContext
     from aftercare.ops.health import router as health_router
     from aftercare.ops.metrics import router as metrics_router
+    from aftercare.patients.api import router as patients_router
     from aftercare.procedures.api import router as procedures_router
     from aftercare.replies.webhooks import router as webhooks_router
     from aftercare.review.api import router as review_router
@@ -125,8 +126,8 @@ def create_app(container: Container) -> FastAPI:
                   summary="Post-procedure aftercare reminders for vein clinics",
                   version="0.1.0")
     app.state.container = container
-    for router in (procedures_router, fhir_router, review_router, webhooks_router,
-                   health_router, metrics_router):
+    for router in (procedures_router, fhir_router, patients_router, review_router,
+                   webhooks_router, health_router, metrics_router):
         app.include_router(router)
     install_errors(app)
     install_web(app, container.settings)
@@ -212,6 +213,8 @@ def celery_app(settings: Settings, *, container: Container | None = None) -> Wor
             "plan-unplanned": _every("aftercare.plan_unplanned", 30.0),
             "read-unread-replies": _every(READ, 30.0),
             "escalate-urgent": _every("aftercare.escalate_urgent", 60.0),
+            **({"purge-expired": _every("aftercare.purge_expired", 3600.0)}
+               if settings.retention_days else {}),
         },
     )
     _connect_signals(settings)

@@ -34,8 +34,10 @@ from aftercare.replies.reread_cli import reread  # noqa: E402
 replies.add_command(reread)
 main.add_command(replies)
 from aftercare.ops.doctor import doctor  # noqa: E402
+from aftercare.patients.cli import patients  # noqa: E402
 
 main.add_command(doctor)
+main.add_command(patients)
 
 
 @main.group(help="Database schema.")

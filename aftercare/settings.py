@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # POST /api/procedures/batch: 500 procedures take about 200 KB.
     max_batch_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
+    # Remove the words of messages and replies older than this many days (patients/
+    # retention.py), hourly; off when unset. The rows, statuses and readings stay.
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
+
     # How often beat asks the provider about rows stuck in "sending" (see dispatch/reconcile).
     reconcile_interval_seconds: float = Field(default=60.0, gt=0)
 

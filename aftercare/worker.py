@@ -88,3 +88,13 @@ def escalate_urgent(self: ContainerTask) -> int:
     c = self.container
     return escalate_unreviewed(sessions=c.sessions, settings=c.settings, clock=c.clock,
                                queue=c.queue)
+
+
+@task("aftercare.purge_expired")
+def purge_expired(self: ContainerTask) -> dict[str, int]:
+    """Hourly when `AFTERCARE_RETENTION_DAYS` is set: remove old messages' and replies' words."""
+    from aftercare.patients.retention import purge_expired as purge
+
+    c = self.container
+    purged = purge(sessions=c.sessions, days=c.settings.retention_days, now=c.clock())
+    return {"messages": purged.messages, "replies": purged.replies}

@@ -83,6 +83,8 @@ class Patient(Base):
     email_consent: Mapped[bool] = mapped_column(Boolean)
     sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Erased at the patient's request (patients/erasure.py): no personal data is left.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     procedures: Mapped[list[Procedure]] = relationship(back_populates="patient")
 
@@ -151,6 +153,11 @@ class Message(Base):
         Index("ix_messages_planned_channel", "channel", "send_after", "id",
               postgresql_where=text("status = 'planned'"),
               sqlite_where=text("status = 'planned'")),
+        # Retention takes the oldest rows still holding their words: purged rows leave the
+        # index, so each batch reads only what is left to purge.
+        Index("ix_messages_unpurged", "created_at", "id",
+              postgresql_where=text("body_purged_at IS NULL"),
+              sqlite_where=text("body_purged_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,6 +191,8 @@ class Message(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     # A time-bound reminder too late to make sense after this is skipped, not sent.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Its words removed by retention or erasure; the row stays, for the counts.
+    body_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -207,6 +216,9 @@ class Reply(Base):
         Index("ix_replies_answers_message_id", "answers_message_id",
               postgresql_where=text("answers_message_id IS NOT NULL"),
               sqlite_where=text("answers_message_id IS NOT NULL")),
+        Index("ix_replies_unpurged", "received_at", "id",
+              postgresql_where=text("body_purged_at IS NULL"),
+              sqlite_where=text("body_purged_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,6 +251,8 @@ class Reply(Base):
     review_status: Mapped[str] = mapped_column(String(10), default="pending")
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     last_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Its words (and photos' addresses) removed by retention or erasure; the reading stays.
+    body_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     patient: Mapped[Patient | None] = relationship()
