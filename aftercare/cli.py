@@ -35,9 +35,11 @@ replies.add_command(reread)
 main.add_command(replies)
 from aftercare.ops.doctor import doctor  # noqa: E402
 from aftercare.patients.cli import patients  # noqa: E402
+from aftercare.reports.cli import report  # noqa: E402
 
 main.add_command(doctor)
 main.add_command(patients)
+main.add_command(report)
 
 
 @main.group(help="Database schema.")

@@ -28,6 +28,9 @@ Channel = Literal["sms", "email"]
 StepChannel = Literal["sms", "email", "both"]
 StepKind = Literal["walking", "compression", "activity", "check_in", "follow_up", "guidance"]
 Severity = Literal["mild", "moderate", "severe"]
+# How a patient wears their compression stockings, as a stocking check-in asks.
+Stockings = Literal["day_and_night", "daytime", "not_worn"]
+STOCKINGS: tuple[str, ...] = ("day_and_night", "daytime", "not_worn")
 
 # How late a step's message may still go, by kind, when the step gives no `expires_after`:
 # a nudge to walk or to wear the stocking is about that moment; a check-in still helps the
@@ -131,6 +134,8 @@ class ChoiceMeaning(_Strict):
     call_me: bool = False
     symptoms: tuple[str, ...] = ()
     severity: Severity | None = None
+    # A stocking check-in's answer: how the patient wears them (reported as adherence).
+    stockings: Stockings | None = None
 
     @field_validator("symptoms")
     @classmethod
@@ -142,8 +147,9 @@ class ChoiceMeaning(_Strict):
 
     @model_validator(mode="after")
     def _says_something(self) -> ChoiceMeaning:
-        if not (self.all_clear or self.call_me or self.symptoms):
-            raise ValueError("a choice means all_clear, call_me or some symptoms")
+        if not (self.all_clear or self.call_me or self.symptoms or self.stockings):
+            raise ValueError("a choice means all_clear, call_me, some symptoms or how the "
+                             "stockings are worn (stockings)")
         if self.all_clear and (self.symptoms or self.call_me):
             raise ValueError("all_clear cannot also report symptoms or ask for a call")
         return self

@@ -243,6 +243,8 @@ class Reply(Base):
     present: Mapped[list[str]] = mapped_column(JSON, default=list)
     absent: Mapped[list[str]] = mapped_column(JSON, default=list)
     severity: Mapped[str | None] = mapped_column(String(10))
+    # A stocking check-in's answer: day_and_night | daytime | not_worn (adherence reports)
+    stockings: Mapped[str | None] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     reading: Mapped[dict[str, object] | None] = mapped_column(JSON)
     # Why reading set this reply aside; it then waits for a person in the queue.

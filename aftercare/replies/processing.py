@@ -130,6 +130,7 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
     reply.triage, reply.triage_rank = triage, TRIAGE_RANK[triage]
     reply.present, reply.absent = list(reading.present), list(reading.absent)
     reply.severity = reading.severity
+    reply.stockings = reading.stockings
     reply.reasons = reasons
     reply.read_at = now
     reply.read_error = None

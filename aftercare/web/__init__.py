@@ -28,13 +28,14 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         patients,
         phone,
         procedures,
+        reports,
         review,
     )
 
     app.state.web_templates = make_templates(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, log_procedure, day_list, procedures, patients, review, careplans,
-                   phone, admin):
+    for module in (auth, log_procedure, day_list, procedures, patients, review, reports,
+                   careplans, phone, admin):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(ContentSecurityPolicy)

@@ -109,7 +109,15 @@ def _read(text: str, language: str | None, check_in: CheckInContext | None) -> R
         level, reasons, codes = carer
         present.extend(c for c in codes if c not in present)
         intent = "symptom_report"
-    if level == "none" and intent == "other" and not a.findings and not intents.benign(norm):
+    stockings = meaning.stockings if meaning is not None else None
+    if stockings and not symptoms and not signals:
+        # A stocking check-in answered by its number: adherence, recorded. Not wearing them
+        # is for a nurse to follow up, not a red flag.
+        intent = "all_clear" if stockings != "not_worn" else "other"
+        level, reasons = (("routine", ("not wearing the compression stockings",))
+                          if stockings == "not_worn" else ("none", ()))
+    elif level == "none" and intent == "other" and not a.findings \
+            and not intents.benign(norm):
         level, reasons = "review", ("could not be read: a person should look",)
     sev = max((x.severity for x in symptoms.values()), default=0) or severity_hint
     if not sev and a.scale is not None and present:
@@ -136,6 +144,7 @@ def _read(text: str, language: str | None, check_in: CheckInContext | None) -> R
         choice=choice,
         severities={code: _SEVERITY_NAMES[x.severity] for code, x in symptoms.items()  # type: ignore[misc]
                     if x.severity in _SEVERITY_NAMES and code in present},
+        stockings=stockings,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from aftercare.careplans.schema import ChoiceMeaning
 
 # Bump on any change of reading logic or lexicon: stored readings say which reader made them.
-READER_VERSION = "reader-1.2"
+READER_VERSION = "reader-1.3"
 
 Intent = Literal["symptom_report", "all_clear", "question", "opt_out", "opt_in", "help", "other"]
 Triage = Literal["none", "routine", "review", "urgent"]
@@ -69,6 +69,8 @@ class Reading:
     # Each present symptom's own severity, where the patient stated one for it: the trend
     # draws a symptom at its own level and never lends it another's.
     severities: Mapping[str, Severity] = field(default_factory=dict, hash=False)
+    # How the stockings are worn, when the reply answers a stocking check-in's choice.
+    stockings: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
