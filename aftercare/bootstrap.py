@@ -24,6 +24,7 @@ from aftercare.container import Container, utc_now
 from aftercare.db.batch_writer import BatchWriter
 from aftercare.db.session import make_engine, make_session_factory
 from aftercare.dispatch.ratelimit import SendLimiter, build_limiter, sms_sender
+from aftercare.media.source import MediaSource
 from aftercare.queue import DISPATCH, READ, CeleryQueue, TaskQueue
 from aftercare.settings import Settings
 
@@ -36,6 +37,7 @@ def build(
     clock: Callable[[], datetime] | None = None,
     engine: Engine | None = None,
     limiter: SendLimiter | None = None,
+    photo_source: MediaSource | None = None,
 ) -> Container:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.database_url)
@@ -54,6 +56,7 @@ def build(
             sender=sms_sender(settings.twilio_from_number,
                               settings.twilio_messaging_service_sid)),
         clock=clock or utc_now,
+        photo_source=photo_source,
     )
     _add_writers(container)
     return container
@@ -213,6 +216,7 @@ def celery_app(settings: Settings, *, container: Container | None = None) -> Wor
             "plan-unplanned": _every("aftercare.plan_unplanned", 30.0),
             "read-unread-replies": _every(READ, 30.0),
             "escalate-urgent": _every("aftercare.escalate_urgent", 60.0),
+            "fetch-photos": _every("aftercare.fetch_photos", 15.0),
             **({"purge-expired": _every("aftercare.purge_expired", 3600.0)}
                if settings.retention_days else {}),
         },

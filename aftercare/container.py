@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,9 +25,13 @@ from aftercare.db.batch_writer import BatchWriter
 from aftercare.db.session import make_async_session_factory
 from aftercare.dispatch.policy import DispatchPolicy
 from aftercare.dispatch.ratelimit import SendLimiter
+from aftercare.media.store import FolderStore, MediaStore
 from aftercare.planning import PlanningPolicy
 from aftercare.queue import TaskQueue
 from aftercare.settings import Settings
+
+if TYPE_CHECKING:
+    from aftercare.media.source import MediaSource
 
 
 def utc_now() -> datetime:
@@ -44,6 +48,9 @@ class Container:
     queue: TaskQueue
     limiter: SendLimiter
     clock: Callable[[], datetime] = utc_now
+    # Where MMS photos are fetched from; None: Twilio's (or plain HTTP on the embedded
+    # default), built on first use. Tests pass a stand-in.
+    photo_source: MediaSource | None = None
     # The API's busiest requests, written many to a transaction (db/batch_writer.py); set
     # by bootstrap.build.
     reply_writer: BatchWriter[Any, Any] = field(init=False)
@@ -68,6 +75,22 @@ class Container:
     def token_cache(self) -> TokenCache:
         """API tokens checked recently by this process (auth/tokens.py)."""
         return TokenCache(ttl=self.settings.token_cache_seconds)
+
+    @functools.cached_property
+    def media_source(self) -> MediaSource:
+        if self.photo_source is not None:
+            return self.photo_source
+        if self.settings.sms_channel == "twilio":
+            from aftercare.channels.twilio_media import TwilioMedia
+
+            return TwilioMedia.from_settings(self.settings)
+        from aftercare.channels.twilio_media import PlainMedia
+
+        return PlainMedia()
+
+    @functools.cached_property
+    def media_store(self) -> MediaStore:
+        return FolderStore(self.settings.media_folder)
 
     @property
     def planning_policy(self) -> PlanningPolicy:

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     # POST /api/procedures/batch: 500 procedures take about 200 KB.
     max_batch_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
+    # MMS photos: kept in this folder (default var/media; never served but through the
+    # signed-in app), at most this large, fetched by the worker every 15 s.
+    media_dir: Path | None = None
+    media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=64 * 1024, le=50 * 1024 * 1024)
+
     # Remove the words of messages and replies older than this many days (patients/
     # retention.py), hourly; off when unset. The rows, statuses and readings stay.
     retention_days: int | None = Field(default=None, ge=1, le=36500)
@@ -136,6 +141,10 @@ class Settings(BaseSettings):
     @property
     def broker_folder(self) -> Path:
         return self.var_dir / "broker"
+
+    @property
+    def media_folder(self) -> Path:
+        return self.media_dir or self.var_dir / "media"
 
     @property
     def outbox_path(self) -> Path:

@@ -96,5 +96,17 @@ def purge_expired(self: ContainerTask) -> dict[str, int]:
     from aftercare.patients.retention import purge_expired as purge
 
     c = self.container
-    purged = purge(sessions=c.sessions, days=c.settings.retention_days, now=c.clock())
+    purged = purge(sessions=c.sessions, days=c.settings.retention_days, now=c.clock(),
+                   store=c.media_store)
     return {"messages": purged.messages, "replies": purged.replies}
+
+
+@task("aftercare.fetch_photos")
+def fetch_photos(self: ContainerTask) -> dict[str, int]:
+    """Every 15 s: fetch the photos replies carried, keep them, delete them at Twilio."""
+    from aftercare.media.service import fetch_pending
+
+    c = self.container
+    fetched = fetch_pending(sessions=c.sessions, source=c.media_source, store=c.media_store,
+                            max_bytes=c.settings.media_max_bytes, clock=c.clock)
+    return {"stored": fetched.stored, "refused": fetched.refused, "waiting": fetched.waiting}

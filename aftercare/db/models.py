@@ -261,6 +261,38 @@ class Reply(Base):
     procedure: Mapped[Procedure | None] = relationship()
     answers: Mapped[Message | None] = relationship()
     reviews: Mapped[list[Review]] = relationship(back_populates="reply", order_by="Review.id")
+    photos: Mapped[list[ReplyMedia]] = relationship(order_by="ReplyMedia.id", viewonly=True)
+
+
+class ReplyMedia(Base):
+    """A photo (MMS media) a reply carried: fetched from the provider by the worker, checked,
+    stored without its metadata, thumbnailed, then deleted at the provider. Clinicians see it
+    only through the signed-in app (web/routes/media.py), never at a public address."""
+
+    __tablename__ = "reply_media"
+    __table_args__ = (UniqueConstraint("reply_id", "provider_url", name="uq_reply_media"),
+                      # The fetch sweep's work: a handful among years of stored photos.
+                      Index("ix_reply_media_pending", "id",
+                            postgresql_where=text("status = 'pending'"),
+                            sqlite_where=text("status = 'pending'")))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
+    provider_url: Mapped[str] = mapped_column(String(500))
+    # pending -> stored | refused (not an image, too large) | failed (gave up); deleted
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_from_provider_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DeliveryEvent(Base):
@@ -368,5 +400,5 @@ class AuditEvent(Base):
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "DeliveryEvent", "Message", "OnCallShift", "Patient",
-    "Procedure", "Reply", "ReplyReading", "Review", "User", "utcnow",
+    "Procedure", "Reply", "ReplyMedia", "ReplyReading", "Review", "User", "utcnow",
 ]

@@ -60,7 +60,7 @@ def erase(obj: CommandContext, patient_id: int, reason: str, by: str | None,
     try:
         with transaction(c.sessions) as session:
             erased = erase_patient(session, patient_id=patient_id, reason=reason,
-                                   actor=_actor(by), now=c.clock())
+                                   actor=_actor(by), now=c.clock(), store=c.media_store)
     except (NotFound, InvalidRequest) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"patient {patient_id} erased: {erased.procedures} procedure(s), "

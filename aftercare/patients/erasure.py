@@ -4,7 +4,8 @@ symptoms read, review times), and an audit entry says who erased whom, when and 
 
 What is personal: the patient's name, phone, email and ids from other systems; the words
 of messages to them (they name the patient) and of alerts about them; the words of their
-replies, the photos' addresses and what the webhook answered; clinicians' review notes.
+replies, their photos (files and addresses) and what the webhook answered; clinicians'
+review notes.
 What stays: the reading of each reply (symptom codes, no words), times and statuses.
 """
 
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from aftercare import audit
 from aftercare.db.models import Message, Patient, Procedure, Reply, Review
 from aftercare.errors import InvalidRequest, NotFound
+from aftercare.media.service import delete_reply_media
+from aftercare.media.store import MediaStore
 from aftercare.outbox import writer
 from aftercare.procedures import service
 
@@ -35,7 +38,7 @@ class Erased:
 
 
 def erase_patient(session: Session, *, patient_id: int, reason: str, actor: str,
-                  now: datetime) -> Erased:
+                  now: datetime, store: MediaStore) -> Erased:
     reason = reason.strip()
     if not reason:
         raise InvalidRequest(("reason",), "say why the patient is erased (e.g. their "
@@ -61,6 +64,7 @@ def erase_patient(session: Session, *, patient_id: int, reason: str, actor: str,
     session.execute(update(Reply).where(Reply.id.in_(reply_ids)).values(
         body="", from_phone="", media=[], auto_response=None, body_purged_at=now),
         execution_options={"synchronize_session": False})
+    delete_reply_media(session, store=store, reply_ids=reply_ids)  # the photos, kept by us
     session.execute(update(Review).where(Review.reply_id.in_(reply_ids)).values(note=""),
                     execution_options={"synchronize_session": False})
     session.execute(update(Procedure).where(Procedure.id.in_(procedure_ids)).values(

@@ -1,5 +1,5 @@
-"""Retention: the words of messages and replies older than the clinic keeps them are
-removed, in batches, each its own short transaction; the rows, their statuses and the
+"""Retention: the words of messages and replies (and replies' photos) older than the clinic
+keeps them are removed, in batches, each its own short transaction; the rows, their statuses and the
 readings stay for the reports. Off unless `AFTERCARE_RETENTION_DAYS` is set.
 
 Never removed: a message still to be sent or on its way, and a reply not yet read or still
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from aftercare import audit
 from aftercare.db.models import Message, Reply
 from aftercare.db.session import transaction
+from aftercare.media.service import delete_reply_media
+from aftercare.media.store import MediaStore
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -33,7 +35,8 @@ class Purged:
 
 
 def purge_expired(*, sessions: sessionmaker[Session], days: int | None, now: datetime,
-                  batch: int = BATCH, max_batches: int = MAX_BATCHES) -> Purged:
+                  store: MediaStore, batch: int = BATCH,
+                  max_batches: int = MAX_BATCHES) -> Purged:
     if not days:
         return Purged(0, 0, None)
     cutoff = now - timedelta(days=days)
@@ -41,7 +44,8 @@ def purge_expired(*, sessions: sessionmaker[Session], days: int | None, now: dat
     for _ in range(max_batches):
         with transaction(sessions) as session:
             done_messages = _purge_messages(session, cutoff=cutoff, now=now, batch=batch)
-            done_replies = _purge_replies(session, cutoff=cutoff, now=now, batch=batch)
+            done_replies = _purge_replies(session, cutoff=cutoff, now=now, batch=batch,
+                                          store=store)
         messages, replies = messages + done_messages, replies + done_replies
         if done_messages < batch and done_replies < batch:
             break
@@ -70,7 +74,8 @@ def _purge_messages(session: Session, *, cutoff: datetime, now: datetime, batch:
     return len(ids)
 
 
-def _purge_replies(session: Session, *, cutoff: datetime, now: datetime, batch: int) -> int:
+def _purge_replies(session: Session, *, cutoff: datetime, now: datetime, batch: int,
+                   store: MediaStore) -> int:
     ids = list(session.scalars(
         select(Reply.id).where(Reply.body_purged_at.is_(None), Reply.received_at < cutoff,
                                Reply.review_status.not_in(("open", "pending")))
@@ -79,4 +84,5 @@ def _purge_replies(session: Session, *, cutoff: datetime, now: datetime, batch: 
         session.execute(update(Reply).where(Reply.id.in_(ids)).values(
             body="", media=[], auto_response=None, body_purged_at=now),
             execution_options={"synchronize_session": False})
+        delete_reply_media(session, store=store, reply_ids=ids)
     return len(ids)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from aftercare.careplans.schema import CarePlan, Step
 from aftercare.db.models import Reply, ReplyReading
 from aftercare.db.session import after_commit
+from aftercare.media.service import note_photos
 from aftercare.oncall.store import now_on_call
 from aftercare.outbox import writer
 from aftercare.queue import TaskQueue
@@ -120,6 +121,8 @@ def apply_reading(session: Session, *, reply: Reply, reading: Reading, settings:
         asks = ("asks to stop messages: confirm and opt out" if reading.intent == "opt_out"
                 else "asks for messages again: confirm and opt in")
         reasons = [*reasons, asks]
+    if reply.media:
+        note_photos(session, reply)
     if reply.media and triage in ("none", "routine"):
         # A photo is for a person to see, whatever the words around it say.
         triage = "review"

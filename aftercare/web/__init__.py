@@ -25,6 +25,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         careplans,
         day_list,
         log_procedure,
+        media,
         patients,
         phone,
         procedures,
@@ -34,8 +35,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
 
     app.state.web_templates = make_templates(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, log_procedure, day_list, procedures, patients, review, reports,
-                   careplans, phone, admin):
+    for module in (auth, log_procedure, day_list, procedures, patients, media, review,
+                   reports, careplans, phone, admin):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(ContentSecurityPolicy)

@@ -150,7 +150,8 @@ def test_erasure_leaves_nothing_personal_and_the_counts_intact(
     before = counts(container)
     with transaction(container.sessions) as session:
         erased = erase_patient(session, patient_id=patient_id, reason="patient's letter",
-                               actor="admin@example.org", now=NOW)
+                               actor="admin@example.org", now=NOW,
+                               store=container.media_store)
     assert erased.replies == 2 and erased.procedures == 1
     assert personal_data_left(container) == []
     after = counts(container)
@@ -251,12 +252,14 @@ def test_retention_removes_old_words_in_batches_and_spares_what_is_unsettled(
         session.execute(update(Reply).values(received_at=NOW - timedelta(days=100)))
         settled = session.scalar(select(func.count()).select_from(Message).where(
             Message.status.not_in(("planned", "sending"))))
-    assert purge_expired(sessions=container.sessions, days=None, now=NOW).messages == 0
-    first = purge_expired(sessions=container.sessions, days=90, now=NOW, batch=2,
-                          max_batches=1)
+    def purge(days: int | None, **limits: int) -> Any:
+        return purge_expired(sessions=container.sessions, days=days, now=NOW,
+                             store=container.media_store, **limits)
+
+    assert purge(None).messages == 0
+    first = purge(90, batch=2, max_batches=1)
     assert (first.messages, first.replies) == (min(2, settled), 1)
-    rest = purge_expired(sessions=container.sessions, days=90, now=NOW, batch=2,
-                         max_batches=100)
+    rest = purge(90, batch=2, max_batches=100)
     assert first.messages + rest.messages == settled
     with container.sessions() as session:
         kept = dict(session.execute(select(Message.status, func.count()).where(
@@ -266,7 +269,7 @@ def test_retention_removes_old_words_in_batches_and_spares_what_is_unsettled(
             "", URGENT]
         assert session.scalars(select(AuditEvent.action).where(
             AuditEvent.action == "purge_expired")).all() == ["purge_expired"] * 2
-    assert purge_expired(sessions=container.sessions, days=90, now=NOW).messages == 0
+    assert purge(90).messages == 0
 
 
 def test_the_beat_schedule_purges_hourly_only_when_retention_is_set(

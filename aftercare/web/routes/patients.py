@@ -49,7 +49,7 @@ async def erase(patient_id: RowId, request: Request, session: SessionDep,
     try:
         erased = erase_patient(session, patient_id=patient_id,
                                reason=str(form.get("reason", "")), actor=user.email,
-                               now=container.clock())
+                               now=container.clock(), store=container.media_store)
     except InvalidRequest as exc:
         flash(request, f"Not erased: {exc.message}.", "error")
         return RedirectResponse(back, status_code=303)
