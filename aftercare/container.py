@@ -25,7 +25,7 @@ from aftercare.db.batch_writer import BatchWriter
 from aftercare.db.session import make_async_session_factory
 from aftercare.dispatch.policy import DispatchPolicy
 from aftercare.dispatch.ratelimit import SendLimiter
-from aftercare.media.store import FolderStore, MediaStore
+from aftercare.media.store import MediaStore, media_store
 from aftercare.planning import PlanningPolicy
 from aftercare.queue import TaskQueue
 from aftercare.settings import Settings
@@ -90,7 +90,10 @@ class Container:
 
     @functools.cached_property
     def media_store(self) -> MediaStore:
-        return FolderStore(self.settings.media_folder)
+        s = self.settings
+        return media_store(folder=s.media_folder, bucket=s.media_bucket,
+                           prefix=s.media_bucket_prefix, endpoint_url=s.media_s3_endpoint,
+                           region=s.media_s3_region)
 
     @property
     def planning_policy(self) -> PlanningPolicy:

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     # MMS photos: kept in this folder (default var/media; never served but through the
     # signed-in app), at most this large, fetched by the worker every 15 s.
     media_dir: Path | None = None
+    # Or an S3-compatible bucket (credentials as boto3 reads them: AWS_ACCESS_KEY_ID, ...).
+    media_bucket: str | None = None
+    media_bucket_prefix: str = "aftercare-media"
+    media_s3_endpoint: str | None = None  # MinIO, Ceph, ...; AWS when unset
+    media_s3_region: str | None = None
     media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=64 * 1024, le=50 * 1024 * 1024)
 
     # Remove the words of messages and replies older than this many days (patients/

@@ -1,5 +1,6 @@
-"""Where photos are kept: a folder by default (outside anything the web server serves).
-Keys are ours (`reply-<id>/<n>.<ext>`), never a patient's words or a provider's URL."""
+"""Where photos are kept: a folder by default (outside anything the web server serves), or
+an S3-compatible bucket when one is configured. Keys are ours (`reply-<id>/<n>.<ext>`),
+never a patient's words or a provider's URL."""
 
 from __future__ import annotations
 
@@ -40,3 +41,42 @@ class FolderStore:
         if not _KEY.match(key) or ".." in key:
             raise ValueError(f"not a media key: {key!r}")
         return self.root / key
+
+
+class BucketStore:
+    """An S3-compatible bucket (AWS S3, MinIO, Ceph, ...), through boto3. Credentials come
+    the standard way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, an instance role, ...);
+    turn on the bucket's default encryption and keep it private: photos are patient data."""
+
+    def __init__(self, *, bucket: str, prefix: str = "", endpoint_url: str | None = None,
+                 region: str | None = None) -> None:
+        import boto3  # only deployments with a bucket load it
+
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+
+    def get(self, key: str) -> bytes:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self.client.exceptions.NoSuchKey:
+            raise FileNotFoundError(key) from None
+        return answer["Body"].read()  # type: ignore[no-any-return]
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def _key(self, key: str) -> str:
+        if not _KEY.match(key) or ".." in key:
+            raise ValueError(f"not a media key: {key!r}")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+
+def media_store(*, folder: Path, bucket: str | None, prefix: str = "",
+                endpoint_url: str | None = None, region: str | None = None) -> MediaStore:
+    if bucket:
+        return BucketStore(bucket=bucket, prefix=prefix, endpoint_url=endpoint_url,
+                           region=region)
+    return FolderStore(folder)
