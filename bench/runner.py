@@ -16,7 +16,17 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import alert, dispatch, history, memory, plan, review, roundtrips, webhooks
+from bench import (
+    alert,
+    dispatch,
+    history,
+    memory,
+    plan,
+    retention,
+    review,
+    roundtrips,
+    webhooks,
+)
 from bench.progress import say
 from bench.report import Results, side_by_side, table, write
 from bench.stack import Stack
@@ -49,6 +59,8 @@ class Sizes:
     alert_cutoff: float = 30.0
     history_messages: int = 15_000_000
     history_replies: int = 2_000_000
+    retention_messages: int = 1_300_000
+    retention_replies: int = 200_000
 
 
 FULL = Sizes()
@@ -59,11 +71,13 @@ QUICK = Sizes(procedures=500, plan_clients=16, plan_timeout=30.0, burst=10_000,
               naive_timeout=30.0, duplicates=100, visibility_timeout=5, duplicates_lead=8.0,
               replies=100_000, review_requests=50, alert_seconds=10.0, alert_red_flags=50,
               alert_cutoff=15.0, history_messages=300_000,
-              history_replies=40_000)
+              history_replies=40_000, retention_messages=130_000, retention_replies=20_000)
 
-BENCHES = ("roundtrips", "plan", "dispatch", "webhooks", "memory", "review", "alert", "history")
-# Run only when named (`--only history`): loading three years of history takes ~15 minutes.
-ON_REQUEST = ("history",)
+BENCHES = ("roundtrips", "plan", "dispatch", "webhooks", "memory", "review", "alert", "history",
+           "retention")
+# Run only when named (`--only history`): loading three years of history takes ~15 minutes;
+# `--only retention` loads a smaller history and purges it, ~5 minutes.
+ON_REQUEST = ("history", "retention")
 DEFAULT = tuple(n for n in BENCHES if n not in ON_REQUEST)
 # Measured in this process with this checkout's own functions: not run for `--before`.
 IN_PROCESS = ("roundtrips",)
@@ -86,6 +100,8 @@ def _run(name: str, stack: Stack, results: Results, s: Sizes, profile: bool) -> 
                                    red_flags=s.alert_red_flags, cutoff=s.alert_cutoff),
         "history": lambda: history.run(stack, results, messages=s.history_messages,
                                        replies=s.history_replies),
+        "retention": lambda: retention.run(stack, results, messages=s.retention_messages,
+                                           replies=s.retention_replies),
     }
     calls[name]()
 

@@ -13,12 +13,13 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from aftercare.procedures.rules import Problem
 from aftercare.procedures.schemas import MAX_BATCH, ProcedureIn
+from aftercare.timezones import find_zone
 
 REQUIRED = ("first_name", "phone", "sms_consent", "email_consent", "procedure_type",
             "performed_at")
@@ -153,11 +154,9 @@ def _request(values: dict[str, str], *, line: int, clinic_zone: str
         return None
 
     zone = values.get("timezone") or clinic_zone
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(CellProblem(line, "timezone", f"{zone!r} is not a time zone; use a "
-                                    "name such as America/Chicago"))
+    if find_zone(zone) is None:
+        problems.append(CellProblem(line, "timezone", f"{zone[:40]!r} is not a time zone; "
+                                    "use a name such as America/Chicago"))
         zone = clinic_zone
     sms, email, allow = flag("sms_consent"), flag("email_consent"), flag("allow_duplicate")
     performed_at = _time(values, "performed_at", clinic_zone, line, problems, required=True)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from aftercare.timezones import find_zone
+
 
 def _known_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
-                         "America/New_York") from None
+    if find_zone(value) is None:
+        raise ValueError(f"unknown time zone {value[:40]!r}; use an IANA name such as "
+                         "America/New_York")
     return value
 
 

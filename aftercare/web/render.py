@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from fastapi import Request
@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from aftercare.settings import Settings
+from aftercare.timezones import find_zone
 from aftercare.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -33,10 +34,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
 
 
 def zone_or_utc(zone: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return find_zone(zone) or ZoneInfo("UTC")
 
 
 def on_wall_clock(value: datetime, zone: str | None) -> datetime:

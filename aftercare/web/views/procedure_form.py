@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -20,6 +20,7 @@ from aftercare.careplans.schema import CarePlan
 from aftercare.planning import PatientContext, PlannedMessage, PlanningPolicy, plan_messages
 from aftercare.procedures.rules import Checked, Problem, check
 from aftercare.procedures.schemas import PatientIn, ProcedureIn
+from aftercare.timezones import find_zone
 
 COMMON_ZONES = (
     ("America/New_York", "Eastern (New York)"),
@@ -175,9 +176,7 @@ def _zone(values: dict[str, str], errors: dict[str, str]) -> str | None:
         if not zone:
             errors["timezone_other"] = "Type the patient's time zone, e.g. America/Chicago."
             return None
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if find_zone(zone) is None:
         key = "timezone_other" if values["timezone"] in (OTHER_ZONE, "") else "timezone"
         errors[key] = (f"{zone!r} is not a time zone we know. Use a name like "
                        "America/Chicago or Europe/London.")
