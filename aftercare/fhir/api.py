@@ -32,38 +32,28 @@ _JSON_TYPES = (FHIR_JSON, "application/json")
 async def post_bundle(request: Request, session: SessionDep, container: ContainerDep,
                       who: StaffDep) -> Response:
     try:
-        incoming = read_bundle(await _json(request),
-                               clinic_zone=container.settings.clinic_timezone)
-        logged = _log(session, container, incoming)
+        incoming, logged, procedure = _log(session, container, who.name, read_bundle(
+            await _json(request), clinic_zone=container.settings.clinic_timezone))
     except Refused as refused:
         return refused_response(refused)
-    procedure = session.get(Procedure, logged.procedure_id)
-    assert procedure is not None
     status = "201 Created" if logged.created else "200 OK"
-    response = Bundle(type=incoming.answer_type, entry=[
+    return fhir_response(Bundle(type=incoming.answer_type, entry=[
         BundleEntry(fullUrl=incoming.patient_url,
                     response=BundleEntryResponse(status=status,
                                                  location=f"Patient/{procedure.patient_id}")),
         BundleEntry(response=BundleEntryResponse(status=status,
-                                                 location=f"Procedure/{procedure.id}"))])
-    _audit(session, container, who.name, "fhir_log_procedure", procedure)
-    return fhir_response(response, status=200)
+                                                 location=f"Procedure/{procedure.id}"))]))
 
 
 @router.post("/Procedure", summary="Log a procedure with its Patient contained")
 async def post_procedure(request: Request, session: SessionDep, container: ContainerDep,
                          who: StaffDep) -> Response:
     try:
-        incoming = read_procedure(await _json(request),
-                                  clinic_zone=container.settings.clinic_timezone)
-        logged = _log(session, container, incoming)
+        _, logged, procedure = _log(session, container, who.name, read_procedure(
+            await _json(request), clinic_zone=container.settings.clinic_timezone))
     except Refused as refused:
         return refused_response(refused)
-    procedure = session.get(Procedure, logged.procedure_id)
-    assert procedure is not None
-    _audit(session, container, who.name, "fhir_log_procedure", procedure)
-    return fhir_response(procedure_resource(procedure),
-                         status=201 if logged.created else 200,
+    return fhir_response(procedure_resource(procedure), status=201 if logged.created else 200,
                          headers={"Location": f"Procedure/{procedure.id}"})
 
 
@@ -90,16 +80,17 @@ async def _json(request: Request) -> Any:
         raise Refused([Issue("", "the body is not JSON", "structure")], status=400) from None
 
 
-def _log(session: Any, container: Any, incoming: Incoming) -> Logged:
+def _log(session: Any, container: Any, who: str, incoming: Incoming
+         ) -> tuple[Incoming, Logged, Procedure]:
+    """Through the one logging service; its refusals named by the FHIR element."""
     [logged] = service.log_procedures(
         session, requests=[incoming.request], plans=container.plans, queue=container.queue,
         now=container.clock(), phone_region=container.settings.default_phone_region)
     if not isinstance(logged, Logged):
         raise Refused([Issue(element_of(p.field), p.message, "business-rule")
                        for p in logged.problems])
-    return logged
-
-
-def _audit(session: Any, container: Any, who: str, action: str, procedure: Procedure) -> None:
-    audit.record(session, actor=f"token:{who}", action=action,
+    procedure = session.get(Procedure, logged.procedure_id)
+    assert procedure is not None
+    audit.record(session, actor=f"token:{who}", action="fhir_log_procedure",
                  subject=f"procedure:{procedure.id}", now=container.clock())
+    return incoming, logged, procedure

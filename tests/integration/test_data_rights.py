@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import JSON, String, Text, func, select, update
 
-from aftercare.auth.tokens import create_token
-from aftercare.bootstrap import celery_app, create_app
+from aftercare.bootstrap import celery_app
 from aftercare.cli import main
 from aftercare.container import Container
 from aftercare.db.models import (
@@ -33,6 +32,7 @@ from aftercare.patients.erasure import erase_patient
 from aftercare.patients.retention import purge_expired
 from tests.conftest import REPO_ROOT, FrozenClock
 from tests.integration.test_web_support import add_user, make_web, signed_in_staff
+from tests.support.api import api_client
 from tests.support.factories import procedure_payload
 from tests.support.queue import run_planning, run_reading
 
@@ -50,10 +50,7 @@ def container(db_url: str, make_container: Callable[..., Container]) -> Containe
 
 @pytest.fixture
 def api(container: Container) -> Iterator[TestClient]:
-    with transaction(container.sessions) as session:
-        token = create_token(session, name="records office", role="staff")
-    with TestClient(create_app(container)) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
+    with api_client(container, name="records office") as client:
         yield client
 
 
@@ -181,10 +178,7 @@ def test_erasure_leaves_nothing_personal_and_the_counts_intact(
 def test_erasure_in_the_web_app_is_for_admins_and_confirmed(
         make_container: Callable[..., Container], db_url: str) -> None:
     staff = signed_in_staff(make_container, db_url, clock=FrozenClock(NOW))
-    with transaction(staff.container.sessions) as session:
-        token = create_token(session, name="desk", role="staff")
-    with TestClient(create_app(staff.container)) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
+    with api_client(staff.container) as client:
         patient_id = history(client, staff.container)
     download = staff.client.get(f"/patients/{patient_id}/export")
     assert download.status_code == 200 and NAME in download.text
@@ -217,10 +211,7 @@ def test_the_command_line_exports_and_erases_only_when_confirmed(
                        "AFTERCARE_BROKER_URL": "memory://"}.items():
         monkeypatch.setenv(key, value)
     container = make_container(sqlite_url)
-    with transaction(container.sessions) as session:
-        token = create_token(session, name="desk", role="staff")
-    with TestClient(create_app(container)) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
+    with api_client(container) as client:
         payload = procedure_payload(datetime.now(UTC) - timedelta(hours=3), patient={
             "first_name": NAME, "phone": PHONE, "timezone": "America/New_York",
             "sms_consent": True, "email_consent": False})

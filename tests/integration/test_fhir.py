@@ -14,13 +14,13 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from sqlalchemy import func, select, update
 
-from aftercare.auth.tokens import create_token
 from aftercare.bootstrap import create_app
 from aftercare.container import Container
 from aftercare.db.models import AuditEvent, Message, Patient, Procedure, Reply
 from aftercare.db.session import transaction
 from aftercare.fhir import codes
 from tests.conftest import FrozenClock
+from tests.support.api import api_client
 from tests.support.fhir import bundle, contained
 from tests.support.queue import run_planning, run_reading
 
@@ -36,10 +36,7 @@ def container(db_url: str, make_container: Callable[..., Container]) -> Containe
 
 @pytest.fixture
 def api(container: Container) -> Iterator[TestClient]:
-    with transaction(container.sessions) as session:
-        token = create_token(session, name="scheduling system", role="staff")
-    with TestClient(create_app(container)) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
+    with api_client(container, name="scheduling system") as client:
         yield client
 
 

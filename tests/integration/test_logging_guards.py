@@ -23,6 +23,7 @@ from tests.integration.test_cli import LOG, env, run  # noqa: F401  (env: a fixt
 from tests.integration.test_procedures import counts
 from tests.integration.test_web_procedures import form
 from tests.integration.test_web_support import Web, add_user, make_web, signed_in_staff, text_of
+from tests.support.api import api_client
 from tests.support.factories import patient_payload, procedure_payload
 from tests.support.queue import run_planning
 
@@ -36,10 +37,7 @@ def container(db_url: str, make_container: Callable[..., Container]) -> Containe
 
 @pytest.fixture
 def api(container: Container) -> Iterator[TestClient]:
-    with transaction(container.sessions) as session:
-        token = create_token(session, name="front desk", role="staff")
-    with TestClient(create_app(container), raise_server_exceptions=False) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
+    with api_client(container, raise_server_exceptions=False) as client:
         yield client
 
 

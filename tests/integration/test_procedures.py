@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from aftercare.auth.tokens import create_token
 from aftercare.bootstrap import create_app
 from aftercare.container import Container
 from aftercare.db.models import Message, Patient, Procedure
 from aftercare.db.session import transaction
 from tests.conftest import FrozenClock
+from tests.support.api import api_client
 from tests.support.factories import patient_payload, procedure_payload
 from tests.support.queue import run_planning
 
@@ -32,10 +32,7 @@ def container(db_url: str, make_container: Callable[..., Container]) -> Containe
 
 @pytest.fixture
 def api(container: Container) -> Iterator[TestClient]:
-    with transaction(container.sessions) as session:
-        token = create_token(session, name="front desk", role="staff")
-    with TestClient(create_app(container)) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
+    with api_client(container) as client:
         yield client
 
 
