@@ -12,16 +12,19 @@ from fhir.resources.R4B.bundle import (
     BundleEntry,
     BundleEntryResponse,
 )
+from fhir.resources.R4B.reference import Reference
+from sqlalchemy import select
 from starlette.responses import Response
 
 from aftercare import audit
-from aftercare.db.models import Procedure
+from aftercare.db.models import Patient, Procedure
 from aftercare.errors import NotFound
 from aftercare.fhir.everything import everything, procedure_resource
 from aftercare.fhir.inbound import Incoming, element_of, read_bundle, read_procedure
 from aftercare.fhir.outcome import FHIR_JSON, Issue, Refused, fhir_response, refused_response
 from aftercare.http.deps import ContainerDep, RowId, SessionDep, StaffDep
 from aftercare.procedures import service
+from aftercare.procedures.schemas import PatientIn
 from aftercare.procedures.service import Logged
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
@@ -50,7 +53,8 @@ async def post_procedure(request: Request, session: SessionDep, container: Conta
                          who: StaffDep) -> Response:
     try:
         _, logged, procedure = _log(session, container, who.name, read_procedure(
-            await _json(request), clinic_zone=container.settings.clinic_timezone))
+            await _json(request), clinic_zone=container.settings.clinic_timezone,
+            known_patient=lambda subject: held_patient(session, subject)))
     except Refused as refused:
         return refused_response(refused)
     return fhir_response(procedure_resource(procedure), status=201 if logged.created else 200,
@@ -67,6 +71,23 @@ def patient_everything(patient_id: RowId, session: SessionDep, container: Contai
     audit.record(session, actor=f"token:{who.name}", action="fhir_everything",
                  subject=f"patient:{patient_id}", now=container.clock())
     return fhir_response(bundle)
+
+
+def held_patient(session: Any, subject: Reference) -> PatientIn | None:
+    """A patient logged here before, as we hold them: by `Patient/{id}` or by identifier."""
+    found = None
+    reference = subject.reference or ""
+    if reference.startswith("Patient/") and reference[8:].isdigit():
+        found = session.get(Patient, int(reference[8:]))
+    elif subject.identifier is not None and subject.identifier.value:
+        found = session.scalars(select(Patient).where(
+            Patient.external_id == subject.identifier.value.strip())).first()
+    if found is None or found.erased_at is not None:
+        return None
+    return PatientIn(first_name=found.first_name, phone=found.phone, email=found.email,
+                     timezone=found.timezone, language=found.language,  # type: ignore[arg-type]
+                     sms_consent=found.sms_consent, email_consent=found.email_consent,
+                     external_id=found.external_id)
 
 
 async def _json(request: Request) -> Any:

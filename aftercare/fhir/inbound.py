@@ -10,7 +10,7 @@ anything we cannot read safely is an `Issue` naming its element, and nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,12 +20,13 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.reference import Reference
 from pydantic import ValidationError
 
 from aftercare.fhir import codes
 from aftercare.fhir.outcome import Issue, Refused, validation_issues
 from aftercare.procedures.rules import Field
-from aftercare.procedures.schemas import ProcedureIn
+from aftercare.procedures.schemas import PatientIn, ProcedureIn
 
 # Where each field of a logging request comes from, to name it when a rule refuses it.
 ELEMENT_OF: Mapping[Field, str] = {
@@ -92,17 +93,26 @@ def read_bundle(data: Mapping[str, Any], *, clinic_zone: str) -> Incoming:
                     patient_url, f"{bundle.type}-response")
 
 
-def read_procedure(data: Mapping[str, Any], *, clinic_zone: str) -> Incoming:
+def read_procedure(data: Mapping[str, Any], *, clinic_zone: str,
+                   known_patient: Callable[[Reference], PatientIn | None]) -> Incoming:
+    """A Procedure whose Patient is contained (`#id`), or one logged here before, referred
+    to by our id (`Patient/12`) or by its identifier (e.g. the MRN): `known_patient` finds
+    that one, as we hold it."""
     procedure = _model(Procedure, data, "Procedure")
-    reference = procedure.subject.reference if procedure.subject else ""
+    subject = procedure.subject
+    reference = subject.reference if subject is not None else None
     contained = {f"#{r.id}": r for r in procedure.contained or []
                  if r.get_resource_type() == "Patient"}
     patient = contained.get(reference or "")
-    if patient is None:
+    if patient is not None:
+        return Incoming(_request(patient, procedure, None, clinic_zone=clinic_zone), None)
+    held = known_patient(subject) if subject is not None else None
+    if held is None:
         raise Refused([Issue("Procedure.subject", "contain the Patient and refer to it as "
-                             "#id, or send a transaction Bundle to POST /fhir/Bundle",
+                             "#id, refer to a patient logged here (Patient/{id} or their "
+                             "identifier), or send a transaction Bundle to POST /fhir/Bundle",
                              "required")])
-    return Incoming(_request(patient, procedure, None, clinic_zone=clinic_zone), None)
+    return Incoming(_request(None, procedure, None, clinic_zone=clinic_zone, held=held), None)
 
 
 def _model(kind: type[Any], data: Mapping[str, Any], name: str) -> Any:
@@ -115,15 +125,17 @@ def _model(kind: type[Any], data: Mapping[str, Any], name: str) -> Any:
         raise Refused(validation_issues(exc, name), status=400) from None
 
 
-def _request(patient: Patient, procedure: Procedure, appointment: Appointment | None, *,
-             clinic_zone: str) -> ProcedureIn:
+def _request(patient: Patient | None, procedure: Procedure,
+             appointment: Appointment | None, *, clinic_zone: str,
+             held: PatientIn | None = None) -> ProcedureIn:
     issues: list[Issue] = []
     if procedure.status != "completed":
         issues.append(Issue("Procedure.status", f"status {procedure.status!r}: log a "
                             "procedure once it is completed", "business-rule"))
     plan = _plan(procedure.code, issues)
     performed_at = _performed_at(procedure, issues)
-    visit = _identifier(procedure.identifier)
+    visit = _identifier(i for i in procedure.identifier or []
+                        if i.system not in (codes.PATIENT_ID_SYSTEM, codes.PROCEDURE_ID_SYSTEM))
     if not visit:
         issues.append(Issue("Procedure.identifier", "give the visit's identifier: a retry "
                             "must find the procedure logged before", "required"))
@@ -134,6 +146,25 @@ def _request(patient: Patient, procedure: Procedure, appointment: Appointment | 
         if follow_up is None:
             issues.append(Issue("Appointment.start", "the booked follow-up needs its start",
                                 "required"))
+    patient_fields = (held.model_dump() if held is not None
+                      else _patient_fields(patient, issues, clinic_zone=clinic_zone))
+    if issues:
+        raise Refused(issues)
+    try:
+        return ProcedureIn.model_validate({
+            "patient": patient_fields,
+            "procedure_type": plan, "performed_at": performed_at,
+            "side": _side(procedure.bodySite), "clinician": _performer(procedure),
+            "external_id": visit, "follow_up_at": follow_up})
+    except ValidationError as exc:
+        raise Refused([Issue(ELEMENT_OF.get(tuple(e["loc"]), "Procedure"),
+                             str(e["msg"]).removeprefix("Value error, "))
+                       for e in exc.errors()]) from None
+
+
+def _patient_fields(patient: Patient | None, issues: list[Issue], *, clinic_zone: str
+                    ) -> dict[str, Any]:
+    assert patient is not None
     given = next((g for name in _preferred_names(patient) for g in (name.given or [])
                   if g and g.strip()), None)
     if given is None:
@@ -143,25 +174,15 @@ def _request(patient: Patient, procedure: Procedure, appointment: Appointment | 
     if phone is None:
         issues.append(Issue("Patient.telecom", "a mobile number (system sms or phone) is "
                             "needed", "required"))
-    sms_consent = _flag(patient, codes.SMS_CONSENT, issues)
-    email_consent = _flag(patient, codes.EMAIL_CONSENT, issues)
-    language = _language(patient, issues)
-    if issues:
-        raise Refused(issues)
-    try:
-        return ProcedureIn.model_validate({
-            "patient": {
-                "first_name": given, "phone": phone, "email": _telecom(patient, ("email",)),
-                "timezone": _extension(patient, codes.TIME_ZONE, "valueCode") or clinic_zone,
-                "language": language, "sms_consent": sms_consent,
-                "email_consent": email_consent, "external_id": _identifier(patient.identifier)},
-            "procedure_type": plan, "performed_at": performed_at,
-            "side": _side(procedure.bodySite), "clinician": _performer(procedure),
-            "external_id": visit, "follow_up_at": follow_up})
-    except ValidationError as exc:
-        raise Refused([Issue(ELEMENT_OF.get(tuple(e["loc"]), "Procedure"),
-                             str(e["msg"]).removeprefix("Value error, "))
-                       for e in exc.errors()]) from None
+    return {"first_name": given, "phone": phone, "email": _telecom(patient, ("email",)),
+            "timezone": _extension(patient, codes.TIME_ZONE, "valueCode") or clinic_zone,
+            "language": _language(patient, issues),
+            "sms_consent": _flag(patient, codes.SMS_CONSENT, issues),
+            "email_consent": _flag(patient, codes.EMAIL_CONSENT, issues),
+            # Our own ids, when a resource we sent comes back, are not another system's.
+            "external_id": _identifier(i for i in patient.identifier or []
+                                       if i.system not in (codes.PATIENT_ID_SYSTEM,
+                                                           codes.PROCEDURE_ID_SYSTEM))}
 
 
 def _plan(code: CodeableConcept | None, issues: list[Issue]) -> str | None:

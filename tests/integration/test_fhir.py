@@ -4,6 +4,7 @@ as an OperationOutcome with nothing stored."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from aftercare.db.session import transaction
 from aftercare.fhir import codes
 from tests.conftest import FrozenClock
 from tests.support.api import api_client
-from tests.support.fhir import bundle, contained
+from tests.support.fhir import bundle, contained, procedure
 from tests.support.queue import run_planning, run_reading
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
@@ -99,12 +100,29 @@ def test_a_bundle_logged_then_read_back_whole(api: TestClient, container: Contai
     assert "fhir_everything" in actions and "fhir_log_procedure" in actions
 
 
-def test_a_procedure_with_its_patient_contained(api: TestClient, container: Container) -> None:
+def test_a_procedure_with_its_patient_contained_or_logged_before(
+        api: TestClient, container: Container) -> None:
     response = api.post("/fhir/Procedure", json=contained(PERFORMED), headers=FHIR)
     assert response.status_code == 201, response.text
     assert response.headers["location"].startswith("Procedure/")
     again = api.post("/fhir/Procedure", json=contained(PERFORMED), headers=FHIR)
     assert again.status_code == 200 and counts(container) == (1, 1)
+    patient_id = json.loads(response.text)["subject"]["reference"]
+    # Sessions on earlier days for the same patient, sent by the scheduling system late:
+    # referred to by our id, then by their MRN.
+    for n, subject in enumerate(({"reference": patient_id},
+                                 {"identifier": {"value": "MRN-1001"}})):
+        other_leg = procedure(PERFORMED - timedelta(days=1 + n), patient_url="x",
+                              identifier=[{"value": f"VISIT-{80 + n}"}],
+                              bodySite=[{"text": "right leg"}], subject=subject)
+        logged = api.post("/fhir/Procedure", json=other_leg, headers=FHIR)
+        assert logged.status_code == 201, logged.text
+    assert counts(container) == (1, 3)
+    stranger = procedure(PERFORMED, identifier=[{"value": "VISIT-99"}],
+                         subject={"reference": "Patient/999"})
+    refused = api.post("/fhir/Procedure", json=stranger, headers=FHIR)
+    assert refused.status_code == 422 and counts(container) == (1, 3)
+    assert "Procedure.subject" in refused.text
 
 
 @pytest.mark.parametrize(("body", "status", "element"), [

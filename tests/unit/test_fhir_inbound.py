@@ -12,8 +12,9 @@ from aftercare.careplans.loader import load_plans
 from aftercare.fhir import codes
 from aftercare.fhir.inbound import read_bundle, read_procedure
 from aftercare.fhir.outcome import Issue, Refused
+from aftercare.procedures.schemas import PatientIn
 from tests.conftest import REPO_ROOT
-from tests.support.fhir import bundle, contained
+from tests.support.fhir import bundle, contained, procedure
 
 AT = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
 ZONE = "America/New_York"
@@ -98,14 +99,35 @@ def test_a_bundle_needs_one_patient_and_one_procedure() -> None:
     assert refused(history)[0].expression == "Bundle.type"
 
 
+def nobody(_: object) -> None:
+    return None
+
+
 def test_a_procedure_with_its_patient_contained() -> None:
-    incoming = read_procedure(contained(AT), clinic_zone=ZONE)
+    incoming = read_procedure(contained(AT), clinic_zone=ZONE, known_patient=nobody)
     assert incoming.request.patient.first_name == "Maria"
     alone = contained(AT)
     alone["contained"] = []
     with pytest.raises(Refused) as caught:
-        read_procedure(alone, clinic_zone=ZONE)
+        read_procedure(alone, clinic_zone=ZONE, known_patient=nobody)
     assert caught.value.issues[0].expression == "Procedure.subject"
+
+
+def test_a_procedure_for_a_patient_logged_before() -> None:
+    held = PatientIn(first_name="Rosa", phone="+12125550100", timezone="America/Denver",
+                     sms_consent=True, email_consent=False, external_id="MRN-5")
+    asked: list[object] = []
+
+    def known(subject: object) -> PatientIn:
+        asked.append(subject)
+        return held
+
+    by_id = procedure(AT, patient_url="Patient/5")
+    request = read_procedure(by_id, clinic_zone=ZONE, known_patient=known).request
+    assert request.patient == held and request.external_id == "VISIT-77"
+    assert asked[0].reference == "Patient/5"  # type: ignore[attr-defined]
+    by_mrn = procedure(AT, subject={"identifier": {"value": "MRN-5"}})
+    assert read_procedure(by_mrn, clinic_zone=ZONE, known_patient=known).request.patient == held
 
 
 def test_a_patient_without_a_zone_takes_the_clinics() -> None:
