@@ -31,9 +31,9 @@ class TwilioMedia:
     def __init__(self, *, account_sid: str, auth_token: str,
                  api_base_url: str | None = None) -> None:
         self.auth = (account_sid, auth_token)
-        self.loop = BackgroundLoop("twilio-media")
-        self.client = Client(account_sid, auth_token,
-                             http_client=TwilioHttp(base_url=api_base_url, connections=4))
+        http = TwilioHttp(base_url=api_base_url, connections=4)
+        self.loop = BackgroundLoop("twilio-media", on_close=http.close)
+        self.client = Client(account_sid, auth_token, http_client=http)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TwilioMedia:

@@ -1,6 +1,7 @@
 """Everything held about one patient, as JSON: their record, procedures, every message with
 its words and statuses, every reply with its readings and reviews, the delivery reports of
-their messages, the audit entries about them, and the same as a FHIR Bundle."""
+their messages, their photos' records, the audit entries about them, and the same as a
+FHIR Bundle."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from aftercare.db.models import (
     Patient,
     Procedure,
     Reply,
+    ReplyMedia,
     ReplyReading,
     Review,
 )
@@ -51,6 +53,9 @@ def export_patient(session: Session, *, patient_id: int) -> dict[str, Any]:
             ReplyReading.reply_id.in_(reply_ids)).order_by(ReplyReading.id)),
         "reviews": _all(session, select(Review).where(Review.reply_id.in_(reply_ids))
                         .order_by(Review.id)),
+        # The photos themselves are files (or bucket objects) under `storage_key`.
+        "photos": _all(session, select(ReplyMedia).where(ReplyMedia.reply_id.in_(reply_ids))
+                       .order_by(ReplyMedia.id)),
         "delivery_events": _all(session, select(DeliveryEvent).where(
             DeliveryEvent.provider_id.in_(provider_ids)).order_by(DeliveryEvent.id)),
         "audit_events": _all(session, select(AuditEvent).where(

@@ -134,6 +134,7 @@ def test_export_holds_everything_and_is_audited(api: TestClient,
     assert data["replies"][0]["body"] == REPLY and data["reviews"][0]["note"] == NOTE
     assert any(m["audience"] == "clinician" for m in data["messages"])  # alerts about them
     assert data["reply_readings"] and data["fhir"]["resourceType"] == "Bundle"
+    assert data["photos"] == []  # none sent; tests/integration/test_photos.py has some
     assert api.get("/api/patients/999/export").status_code == 404
     with container.sessions() as session:
         assert session.scalars(select(AuditEvent.subject).where(

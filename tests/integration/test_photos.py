@@ -16,6 +16,7 @@ from aftercare.container import Container
 from aftercare.db.models import AuditEvent, Reply, ReplyMedia
 from aftercare.db.session import transaction
 from aftercare.media.service import delete_reply_media, fetch_pending
+from aftercare.patients.export import export_patient
 from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import log_procedures
 from tests.conftest import FrozenClock
@@ -110,6 +111,13 @@ def test_a_photo_only_reply_goes_to_review_and_its_photo_is_kept_and_shown(
     with web.container.sessions() as session:
         assert session.scalars(select(AuditEvent.action).where(
             AuditEvent.action == "view_photo")).all() == ["view_photo"]
+
+    # The patient's export lists it.
+    with web.container.sessions() as session:
+        patient_id = session.get(Reply, reply_id).patient_id  # type: ignore[union-attr]
+        exported = export_patient(session, patient_id=patient_id or 0)["photos"]
+    assert [(p["storage_key"], p["content_type"]) for p in exported] == [
+        (row.storage_key, "image/png")]
 
     # Erasure and retention delete the files.
     with transaction(web.container.sessions) as session:
