@@ -80,7 +80,7 @@ def run(stack: Stack, results: Results, *, messages: int, replies: int) -> None:
     engine.dispose()
     rows = purged["messages"] + purged["replies"]
     first, last = batches[:100], batches[-101:-1] or batches
-    per_run = round(BUDGET_SECONDS / (elapsed / len(batches)) * BATCH * 2)
+    per_run = round(rows / elapsed * BUDGET_SECONDS)
     ratio = percentile(last, 95) / max(percentile(first, 95), 1e-9)
     results.add("retention", "history loaded", f"{messages:,} messages, {replies:,} replies")
     results.add("retention", "purged", f"{purged['messages']:,} messages, "
