@@ -119,6 +119,13 @@ def _read(text: str, language: str | None, check_in: CheckInContext | None) -> R
     elif level == "none" and intent == "other" and not a.findings \
             and not intents.benign(norm):
         level, reasons = "review", ("could not be read: a person should look",)
+    elif level == "none" and meaning is None and not a.findings and _offers_answers(check_in) \
+            and _looks_like_an_answer(norm):
+        # "4" or "1 3" to "reply 1, 2 or 3", "yes" to a numbered question, "no, I stopped"
+        # to the stockings question: an answer, but none the check-in offered. Benign out of
+        # context; here the patient meant something the reader cannot place.
+        level, reasons = "review", ("not one of the answers the check-in offered: a "
+                                    "person should look",)
     sev = max((x.severity for x in symptoms.values()), default=0) or severity_hint
     if not sev and a.scale is not None and present:
         sev = 1 if a.scale <= 3 else 2 if a.scale <= 6 else 3
@@ -212,6 +219,18 @@ def _plain(intent: str, lang: str) -> Reading:
                    reasons=(), language=lang)
 
 
+def _offers_answers(check_in: CheckInContext | None) -> bool:
+    return check_in is not None and bool(check_in.choices or check_in.yes_means
+                                         or check_in.no_means)
+
+
+def _looks_like_an_answer(norm: Normalised) -> bool:
+    """A bare number, or a bare yes or no (with at most a couple of words after it)."""
+    words = [t for t in norm.tokens if any(c.isalnum() for c in t) and t != "emopos"]
+    numbers = bool(words) and len(words) <= 2 and all(w.isdigit() for w in words)
+    return numbers or intents.bare_answer(norm) is not None
+
+
 def _answer(norm: Normalised, check_in: CheckInContext | None
             ) -> tuple[int | None, ChoiceMeaning | None, str | None]:
     """A numbered choice or a YES/NO answer to the check-in, read through its meanings."""
@@ -222,7 +241,10 @@ def _answer(norm: Normalised, check_in: CheckInContext | None
     if check_in.choices and len(first) == 1 and first.isdigit():
         nxt = toks[1] if len(toks) > 1 else None
         n = int(first)
-        if nxt not in _UNITS and n in check_in.choices:
+        others = {int(t) for t in toks[1:] if len(t) == 1 and t.isdigit()} - {n}
+        if nxt not in _UNITS and n in check_in.choices and not others & set(check_in.choices):
+            # Two choices at once ("1 3": fine, and worried) is no one answer: a person
+            # reads it, rather than the first number winning.
             return n, check_in.choices[n], "choice"
     if check_in.yes_means is not None or check_in.no_means is not None:
         ans = intents.leading_answer(norm)
