@@ -41,11 +41,14 @@ def add_due_messages(sessions: Any, *, count: int, due_at: datetime, channel: st
     from aftercare.db.session import transaction
 
     ids: list[int] = []
+    # Where it is daytime when they fall due: quiet hours would hold them back otherwise,
+    # and a test with a real clock runs at any hour (New York itself, in its daytime).
+    zone = daytime_zone(due_at)
     with transaction(sessions) as session:
         procedures = []
         for p in range(patients):
             patient = Patient(first_name=f"P{p}", phone=f"+1212555{p:04d}",
-                              email=f"p{p}@example.org", timezone="America/New_York",
+                              email=f"p{p}@example.org", timezone=zone,
                               language="en", sms_consent=True, email_consent=True)
             procedure = Procedure(patient=patient, procedure_type="sclerotherapy",
                                   performed_at=due_at, status="active", planned_at=due_at)
