@@ -105,7 +105,8 @@ def test_stop_end_to_end(live: tuple[Container, TestClient, dict[str, str]],
                                                        Message.step != "welcome")):
             m.send_after = datetime.now(UTC) - timedelta(seconds=1)
     emails_before = len(smtp_server.received)
-    wait_for(lambda: all(m.status != "planned"
+    # "sending" is not yet sent: wait for every email to finish, not merely to be claimed.
+    wait_for(lambda: all(m.status not in ("planned", "sending")
                          for m in rows(container, procedure_id=procedure_id, channel="email")))
     assert len(smtp_server.received) > emails_before
     assert all(m.status == "cancelled" for m in sms_after
