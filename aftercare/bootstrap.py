@@ -102,8 +102,13 @@ def build_channels(settings: Settings) -> dict[str, SendChannel]:
         channels["sms"] = ConsoleChannel.from_settings(settings)
     if settings.email_channel == "smtp":
         from aftercare.channels.smtp_email import SmtpEmail
+        from aftercare.patients.unsubscribe import link_for
 
-        channels["email"] = SmtpEmail.from_settings(settings)
+        def unsubscribe_link(patient_id: int) -> str:  # RFC 8058, in every patient's email
+            return link_for(patient_id, secret_key=settings.secret_key.get_secret_value(),
+                            base_url=settings.public_base_url)
+
+        channels["email"] = SmtpEmail.from_settings(settings, unsubscribe_link)
     else:
         channels["email"] = ConsoleChannel.from_settings(settings)
     return channels

@@ -22,6 +22,9 @@ class Outgoing:
     language: str = "en"
     # Set when the row was committed as "sending": reconciliation looks for sends after it.
     claimed_at: datetime | None = None
+    # The patient it goes to (None for clinician alerts): an email carries their own
+    # unsubscribe link.
+    patient_id: int | None = None
 
 
 @dataclass(frozen=True)

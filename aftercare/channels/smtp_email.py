@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from typing import TYPE_CHECKING
@@ -29,13 +30,16 @@ logger = logging.getLogger(__name__)
 COPY = {
     "en": {
         "subject": "{clinic}: your aftercare",
-        "opt_out": "To stop these emails, reply STOP by text or call the clinic at {phone}.",
+        # A STOP text stops texts, not email: each email says how to stop email itself.
+        "opt_out": "To stop these emails, call the clinic at {phone}.",
+        "opt_out_link": "To stop these emails: {link} (texts go on unless you reply STOP).",
     },
     "es": {
         "subject": "{clinic}: sus cuidados después del procedimiento",
-        "opt_out": (
-            "Para dejar de recibir estos correos, responda STOP por mensaje de texto "
-            "o llame a la clínica al {phone}."
+        "opt_out": "Para dejar de recibir estos correos, llame a la clínica al {phone}.",
+        "opt_out_link": (
+            "Para dejar de recibir estos correos: {link} (los mensajes de texto siguen "
+            "salvo que responda STOP)."
         ),
     },
 }
@@ -62,6 +66,7 @@ class SmtpEmail:
         password: str = "",
         starttls: bool = False,
         timeout: float = 10.0,
+        unsubscribe_link: Callable[[int], str] | None = None,
     ) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.username, self.password, self.starttls = username, password, starttls
@@ -69,10 +74,13 @@ class SmtpEmail:
         display_name, self.from_address = parseaddr(email_from)
         self.from_header = formataddr((display_name or clinic_name, self.from_address))
         self.domain = self.from_address.rpartition("@")[2] or "localhost"
+        self.unsubscribe_link = unsubscribe_link
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SmtpEmail:
+    def from_settings(cls, settings: Settings,
+                      unsubscribe_link: Callable[[int], str] | None = None) -> SmtpEmail:
         return cls(
+            unsubscribe_link=unsubscribe_link,
             host=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username,
@@ -92,6 +100,11 @@ class SmtpEmail:
         lang = message.language.split("-")[0].lower()
         copy = COPY.get(lang, COPY["en"])
         subject = message.subject or copy["subject"].format(clinic=self.clinic_name)
+        link = (self.unsubscribe_link(message.patient_id)
+                if self.unsubscribe_link is not None and message.patient_id is not None
+                else None)
+        opt_out = (copy["opt_out_link"].format(link=link) if link
+                   else copy["opt_out"].format(phone=self.clinic_phone))
         context = {
             "lang": lang if lang in COPY else "en",
             "subject": subject,
@@ -100,7 +113,7 @@ class SmtpEmail:
             "clinic_name": self.clinic_name,
             "clinic_phone": self.clinic_phone,
             "clinic_phone_uri": "".join(c for c in self.clinic_phone if c.isdigit() or c == "+"),
-            "t": {"opt_out": copy["opt_out"].format(phone=self.clinic_phone)},
+            "t": {"opt_out": opt_out},
         }
         email = EmailMessage()
         email["Subject"] = subject
@@ -109,6 +122,10 @@ class SmtpEmail:
         email["Date"] = formatdate(usegmt=True)
         email["Message-ID"] = self.message_id(message)
         email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+        if link:
+            # RFC 8058: mail clients offer "unsubscribe", which POSTs to the link.
+            email["List-Unsubscribe"] = f"<{link}>"
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email.set_content(_templates.get_template("email.txt").render(context))
         email.add_alternative(_templates.get_template("email.html").render(context), subtype="html")
         return email

@@ -385,6 +385,24 @@ class OnCallShift(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class ConsentEvent(Base):
+    """One change of a patient's consent to a channel: when, how and by whom. The patient's
+    own sms_consent / email_consent columns hold the answer now; these rows say how it came
+    to be (the answers given at intake are the procedure's own record)."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # sms | email
+    granted: Mapped[bool] = mapped_column(Boolean)
+    # form | verbal | sms_keyword | email_link
+    method: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(120))  # a user's email, or "patient"
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
 class AuditEvent(Base):
     """Who did what to which record; never message bodies."""
 
@@ -399,6 +417,7 @@ class AuditEvent(Base):
 
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "DeliveryEvent", "Message", "OnCallShift", "Patient",
-    "Procedure", "Reply", "ReplyMedia", "ReplyReading", "Review", "User", "utcnow",
+    "ApiToken", "AuditEvent", "Base", "ConsentEvent", "DeliveryEvent", "Message",
+    "OnCallShift", "Patient", "Procedure", "Reply", "ReplyMedia", "ReplyReading", "Review",
+    "User", "utcnow",
 ]

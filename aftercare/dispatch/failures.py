@@ -27,7 +27,7 @@ def record_failure(session: Session, *, message_id: int, error: ChannelError,
             and message.audience == "patient":
         # The provider blocks this number: mirror it, so no other SMS is even tried.
         opt_out_of_sms(session, patients=[message.patient], now=now,
-                       reason="patient opted out of SMS (provider)")
+                       reason="patient opted out of SMS (provider)", method="provider")
     if isinstance(error, UncertainSend):
         # Stays "sending": reconciliation asks the provider before any resend.
         message.reason = f"provider may have it; checking before any resend: {error.reason}"

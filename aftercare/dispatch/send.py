@@ -179,4 +179,5 @@ def outgoing_for(message: Message) -> Outgoing:
         message_id=message.id, channel=message.channel,  # type: ignore[arg-type]
         to=to, body=message.body, subject=message.subject, language=message.language,
         claimed_at=message.claimed_at,
+        patient_id=message.patient_id if message.audience == "patient" else None,
     )

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from aftercare import audit
-from aftercare.db.models import Message, Patient, Procedure, Reply, Review
+from aftercare.db.models import ConsentEvent, Message, Patient, Procedure, Reply, Review
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.media.service import delete_reply_media
 from aftercare.media.store import MediaStore
@@ -67,6 +67,8 @@ def erase_patient(session: Session, *, patient_id: int, reason: str, actor: str,
     delete_reply_media(session, store=store, reply_ids=reply_ids)  # the photos, kept by us
     session.execute(update(Review).where(Review.reply_id.in_(reply_ids)).values(note=""),
                     execution_options={"synchronize_session": False})
+    session.execute(update(ConsentEvent).where(ConsentEvent.patient_id == patient_id).values(
+        note=None), execution_options={"synchronize_session": False})
     session.execute(update(Procedure).where(Procedure.id.in_(procedure_ids)).values(
         external_id=None), execution_options={"synchronize_session": False})
     # The phone goes too, so a text from that number later is a stranger's, not theirs.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from aftercare.db.models import Procedure
+from aftercare.db.models import Patient, Procedure
 from aftercare.errors import NotFound
 from aftercare.procedures.schemas import MessageOut, PatientOut, ProcedureOut
 
@@ -25,12 +25,7 @@ def describe(procedure: Procedure) -> ProcedureOut:
         performed_at=procedure.performed_at, follow_up_at=procedure.follow_up_at,
         side=procedure.side, clinician=procedure.clinician,
         planned=procedure.planned_at is not None, plan_error=procedure.plan_error,
-        patient=PatientOut(
-            id=p.id, first_name=p.first_name, phone=p.phone, email=p.email,
-            timezone=p.timezone, language=p.language, sms_consent=p.sms_consent,
-            email_consent=p.email_consent, sms_opted_out=p.sms_opted_out_at is not None,
-            external_id=p.external_id,
-        ),
+        patient=patient_out(p),
         messages=[
             MessageOut(
                 id=m.id, step=m.step, channel=m.channel, kind=m.kind, status=m.status,
@@ -41,4 +36,13 @@ def describe(procedure: Procedure) -> ProcedureOut:
             )
             for m in procedure.messages
         ],
+    )
+
+
+def patient_out(p: Patient) -> PatientOut:
+    return PatientOut(
+        id=p.id, first_name=p.first_name, phone=p.phone, email=p.email,
+        timezone=p.timezone, language=p.language, sms_consent=p.sms_consent,
+        email_consent=p.email_consent, sms_opted_out=p.sms_opted_out_at is not None,
+        external_id=p.external_id,
     )

@@ -90,9 +90,11 @@ def store_keyword(session: Session, inbound: Inbound, *, plans: dict[str, CarePl
         reply.read_at = now
         if keyword == "opt_out":
             opt_out_of_sms(session, patients=patients, now=now,
-                           reason="patient opted out of SMS (replied STOP)")
+                           reason="patient opted out of SMS (replied STOP)",
+                           method="sms_keyword")
         elif keyword == "opt_in":
-            opt_back_in_to_sms(session, patients=patients, plans=plans, policy=policy, now=now)
+            opt_back_in_to_sms(session, patients=patients, plans=plans, policy=policy, now=now,
+                               method="sms_keyword")
         language = patients[0].language if patients else "en"
         reply.auto_response = patient_text(keyword, language, settings)
     else:

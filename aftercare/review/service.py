@@ -87,9 +87,11 @@ def honour_texts_request(session: Session, *, reply_id: int, action: str, review
         raise InvalidRequest(("action",), "this number is not a patient's")
     if action == "opt_out":
         opt_out_of_sms(session, patients=patients, now=now,
-                       reason=f"patient asked to stop texts (reply {reply.id}, by {reviewer})")
+                       reason=f"patient asked to stop texts (reply {reply.id}, by {reviewer})",
+                       method="sms_reply", actor=reviewer)
     else:
-        opt_back_in_to_sms(session, patients=patients, plans=plans, policy=policy, now=now)
+        opt_back_in_to_sms(session, patients=patients, plans=plans, policy=policy, now=now,
+                           method="sms_reply", actor=reviewer)
     review = Review(reply_id=reply.id, reviewer=reviewer, outcome="no_action_needed",
                     note=CONSENT_ACTIONS[action], created_at=now)
     session.add(review)

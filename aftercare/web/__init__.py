@@ -31,12 +31,13 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         procedures,
         reports,
         review,
+        unsubscribe,
     )
 
     app.state.web_templates = make_templates(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, log_procedure, day_list, procedures, patients, media, review,
-                   reports, careplans, phone, admin):
+                   reports, careplans, phone, admin, unsubscribe):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(ContentSecurityPolicy)

@@ -190,13 +190,33 @@ def test_email_arrives_with_both_parts(smtp_server: SmtpServer) -> None:
     assert msg["Subject"] == EMAIL.subject
     assert msg["Message-ID"] == sent.provider_id == "<aftercare-77@riverside.example>"
     text, html = received.body("plain"), received.body("html")
-    opt_out = "To stop these emails, reply STOP by text or call the clinic at +1 555 010 2030."
+    opt_out = "To stop these emails, call the clinic at +1 555 010 2030."
     assert EMAIL.body in text
     assert "Keep the compression stockings on.</p>" in html
     assert "Walk for 10 minutes every hour.</p>" in html
     for part in (text, html):
         assert "Riverside Vein Clinic" in part
         assert opt_out in part
+
+
+def test_email_to_a_patient_carries_a_one_click_unsubscribe(smtp_server: SmtpServer) -> None:
+    """RFC 8058: the link in the headers (mail clients POST to it) and in both parts."""
+    link = "https://care.example/unsubscribe/tok-41"
+    smtp(smtp_server, unsubscribe_link=lambda patient_id: f"{link}{patient_id}").send(
+        Outgoing(79, "email", "pat@example.com", "Walk daily.", patient_id=2))
+
+    [received] = smtp_server.received
+    assert received.message["List-Unsubscribe"] == f"<{link}2>"
+    assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    for part in (received.body("plain"), received.body("html")):
+        assert f"To stop these emails: {link}2 (texts go on unless you reply STOP)." in part
+
+
+def test_an_alert_to_a_clinician_has_no_unsubscribe(smtp_server: SmtpServer) -> None:
+    smtp(smtp_server, unsubscribe_link=lambda patient_id: f"https://x/{patient_id}").send(
+        Outgoing(80, "email", "oncall@clinic.example", "Urgent reply."))
+
+    assert smtp_server.received[0].message["List-Unsubscribe"] is None
 
 
 def test_email_in_spanish(smtp_server: SmtpServer) -> None:
@@ -207,10 +227,7 @@ def test_email_in_spanish(smtp_server: SmtpServer) -> None:
     msg = smtp_server.received[0].message
     text = smtp_server.received[0].body()
     assert "Camine a diario." in text
-    assert (
-        "Para dejar de recibir estos correos, responda STOP por mensaje de texto "
-        "o llame a la clínica al +1 555 010 2030." in text
-    )
+    assert "Para dejar de recibir estos correos, llame a la clínica al +1 555 010 2030." in text
     assert msg["Subject"] == "Riverside Vein Clinic: sus cuidados después del procedimiento"
 
 

@@ -150,7 +150,7 @@ def test_email_has_both_parts_the_clinic_and_the_opt_out_line() -> None:
     assert email["From"] == "Riverside Vein Clinic <aftercare@riverside.example>"
     assert email["Message-ID"] == "<aftercare-7@riverside.example>"
     text, html = _text_and_html(email)
-    opt_out = "To stop these emails, reply STOP by text or call the clinic at +1 555 010 2030."
+    opt_out = "To stop these emails, call the clinic at +1 555 010 2030."
     for part in (text, html):
         assert "Riverside Vein Clinic" in part
         assert opt_out in part
@@ -170,7 +170,7 @@ def test_email_in_spanish_and_a_default_subject() -> None:
     email = _email().build(message)
     text, html = _text_and_html(email)
     assert email["Subject"] == "Riverside Vein Clinic: sus cuidados después del procedimiento"
-    assert "responda STOP por mensaje de texto o llame a la clínica al +1 555 010 2030" in text
+    assert "correos, llame a la clínica al +1 555 010 2030" in text
     assert 'lang="es"' in html
 
 
