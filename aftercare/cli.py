@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import click
 
@@ -138,22 +140,67 @@ def beat(loglevel: str) -> None:
 @main.command(help="Run everything on this machine: migrations, API, worker and beat.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-def dev(host: str, port: int) -> None:
+@click.option("--demo", is_flag=True,
+              help="load a few made-up patients with replies of every triage level")
+def dev(host: str, port: int, demo: bool) -> None:
     from aftercare.db.migrate import upgrade
 
+    # On a terminal: readable lines, and no line per periodic task, unless asked otherwise.
+    os.environ.setdefault("AFTERCARE_LOG_FORMAT", "text")
+    os.environ.setdefault("AFTERCARE_LOG_ROUTINE_TASKS", "false")
     settings = Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
+    say = functools.partial(click.echo, err=True)
+    url = f"http://{host}:{port}"
+    say(f"aftercare on {url}  (API docs: {url}/docs; Ctrl-C stops)")
+    say(f"data in {settings.var_dir}/: {settings.database_url}")
+    if settings.sms_channel == "console" or settings.email_channel == "console":
+        say("texts and emails are not sent: they are written to "
+            f"{settings.outbox_path} (see them with `aftercare outbox`)")
+    if demo:
+        _load_demo(settings, say)
+    elif not _anyone_can_sign_in(settings):
+        say("nobody can sign in yet; create the first admin with:\n"
+            "  aftercare users create --email you@clinic.example --role admin\n"
+            "(or start with --demo for made-up patients and a demo admin)")
     exe = [sys.executable, "-m", "aftercare"]
-    # On a terminal, readable lines unless asked otherwise.
-    env = {"AFTERCARE_LOG_FORMAT": "text", **os.environ}
     children = [
-        subprocess.Popen([*exe, "worker", "--beat", "--concurrency=4", "--pool=threads"],
-                         env=env),
-        subprocess.Popen([*exe, "api", "--host", host, "--port", str(port)], env=env),
+        subprocess.Popen([*exe, "worker", "--beat", "--concurrency=4", "--pool=threads"]),
+        subprocess.Popen([*exe, "api", "--host", host, "--port", str(port)]),
     ]
-    click.echo(f"aftercare on http://{host}:{port} (API docs at /docs); Ctrl-C stops", err=True)
     _supervise(children)
+
+
+def _anyone_can_sign_in(settings: Settings) -> bool:
+    from sqlalchemy import func, select
+
+    from aftercare.db.models import User
+    from aftercare.db.session import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return bool(session.scalar(select(func.count()).select_from(User).where(
+                User.disabled_at.is_(None))))
+    finally:
+        engine.dispose()
+
+
+def _load_demo(settings: Settings, say: Callable[[str], None]) -> None:
+    from aftercare.bootstrap import for_command
+    from aftercare.ops.demo import DEMO_ADMIN, load_demo
+
+    container = for_command(settings)
+    try:
+        loaded = load_demo(container)
+    finally:
+        container.engine.dispose()
+    say(f"demo: {loaded.procedures} procedures and {loaded.replies} replies added; the "
+        "worker plans and reads them in a few seconds")
+    if loaded.admin_password:
+        say(f"demo: sign in as {DEMO_ADMIN} with password {loaded.admin_password} "
+            "(shown once)")
 
 
 def _supervise(children: list[subprocess.Popen[bytes]]) -> None:

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     # Storage and queues. The defaults are the embedded setup: SQLite and a broker that is a
     # folder on disk, so `aftercare dev` needs no server.
     var_dir: Path = Path("var")
-    database_url: str = "sqlite:///var/aftercare.db"
+    # Unset: the SQLite file in var_dir, so AFTERCARE_VAR_DIR alone moves all local data.
+    database_url: str = ""
     broker_url: str = "filesystem://"
     celery_queue: str = "aftercare"
     redis_url: str | None = None
@@ -134,6 +135,9 @@ class Settings(BaseSettings):
     # Logs: one JSON object per line in production, readable lines on a terminal.
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
+    # Celery's line per periodic task sent, received and finished (dispatch runs every
+    # second): off, only its warnings and errors show. `aftercare dev` turns them off.
+    log_routine_tasks: bool = True
     # Celery task events for Flower (`celery -A aftercare.worker flower`).
     celery_events: bool = False
     # The worker's own Prometheus endpoint (send counters, lateness); None: not served.
@@ -154,6 +158,12 @@ class Settings(BaseSettings):
     @property
     def outbox_path(self) -> Path:
         return self.var_dir / "outbox.jsonl"
+
+    @model_validator(mode="after")
+    def _database_in_var_dir(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'aftercare.db'}"
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -123,6 +123,9 @@ def setup_logging(settings: Settings, *, level: str | None = None) -> None:
     # Libraries that log request details at INFO/DEBUG (URLs with numbers, bodies).
     for noisy in ("twilio.http_client", "httpx", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not settings.log_routine_tasks:
+        for routine in ("celery.beat", "celery.worker.strategy", "celery.app.trace"):
+            logging.getLogger(routine).setLevel(logging.WARNING)
 
 
 def bind_task(task: str | None, name: str | None) -> None:

@@ -44,15 +44,15 @@ class Server:
 class dev_server:
     """`python -m aftercare dev --port N`, waited for, and stopped with its whole group."""
 
-    def __init__(self, tmp: Path, env: dict[str, str], name: str) -> None:
-        self.tmp, self.env, self.name = tmp, env, name
+    def __init__(self, tmp: Path, env: dict[str, str], name: str, *args: str) -> None:
+        self.tmp, self.env, self.name, self.args = tmp, env, name, args
         self.port = free_port()
         self.log_path = tmp / "dev.log"
 
     def __enter__(self) -> Server:
         self.log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "aftercare", "dev", "--port", str(self.port)],
+            [sys.executable, "-m", "aftercare", "dev", "--port", str(self.port), *self.args],
             env=self.env, cwd=self.tmp, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         base = f"http://127.0.0.1:{self.port}"

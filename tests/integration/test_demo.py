@@ -1,0 +1,37 @@
+"""The demo data, on SQLite and PostgreSQL: through the logging service and the reply
+intake, read into one reply of each triage level, with someone on call; loading it again
+adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from aftercare.container import Container
+from aftercare.db.models import OnCallShift, Procedure, Reply, User
+from aftercare.ops.demo import DEMO_ADMIN, PATIENTS, load_demo
+from tests.support.queue import run_planning, run_reading
+
+
+def test_the_demo_fills_the_queue_once(db_url: str,
+                                       make_container: Callable[..., Container]) -> None:
+    container = make_container(db_url)
+    first = load_demo(container)
+    assert first.procedures == len(PATIENTS)
+    assert first.replies == sum(1 for p in PATIENTS if p.reply)
+    assert first.admin_password
+    run_planning(container)
+    run_reading(container)
+    with container.sessions() as session:
+        triage = sorted(r.triage for r in session.scalars(select(Reply)))
+        assert triage == ["none", "review", "routine", "urgent"]
+        assert all(p.planned_at for p in session.scalars(select(Procedure)))
+        assert len(session.scalars(select(OnCallShift)).all()) == 7
+        assert [u.email for u in session.scalars(select(User))] == [DEMO_ADMIN]
+
+    again = load_demo(container)
+    assert (again.procedures, again.replies, again.admin_password) == (0, 0, None)
+    with container.sessions() as session:
+        assert len(session.scalars(select(Procedure)).all()) == len(PATIENTS)
+        assert len(session.scalars(select(OnCallShift)).all()) == 7
