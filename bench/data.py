@@ -27,9 +27,10 @@ def add_patients(stack: Stack, count: int, *, tag: str) -> None:
             FROM generate_series(1, :count) g"""), {"tag": tag, "count": count})
         conn.execute(text("""
             INSERT INTO procedures (external_id, patient_id, procedure_type, plan_version,
-                                    performed_at, status, planned_at, created_at, updated_at)
+                                    performed_at, status, planned_at, created_at, updated_at,
+                                    location_id)
             SELECT 'proc-' || p.external_id, p.id, 'sclerotherapy', 1, now(), 'active', now(),
-                   now(), now()
+                   now(), now(), (SELECT min(id) FROM locations)
             FROM patients p WHERE p.external_id LIKE :tag || '-%'"""), {"tag": tag})
 
 

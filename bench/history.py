@@ -103,14 +103,15 @@ def _add_people(conn: Any, patients: int, procedures: int, start: datetime, gap:
     conn.execute(text("""
         INSERT INTO procedures (external_id, patient_id, procedure_type, plan_version,
                                 performed_at, side, clinician, status, cancel_reason,
-                                planned_at, created_at, updated_at)
+                                planned_at, created_at, updated_at, location_id)
         SELECT 'hproc-' || k, :pat0 + k % :patients,
                (ARRAY['sclerotherapy', 'endovenous-thermal-ablation',
                       'ultrasound-guided-foam-sclerotherapy'])[1 + k % 3], 1, t.at,
                CASE WHEN k % 2 = 0 THEN 'left' ELSE 'right' END, 'Dr. ' || (k % 120),
                CASE WHEN k % 40 = 0 THEN 'cancelled' ELSE 'active' END,
                CASE WHEN k % 40 = 0 THEN 'patient cancelled' END,
-               t.at - interval '2 days', t.at - interval '2 days', t.at + interval '60 days'
+               t.at - interval '2 days', t.at - interval '2 days', t.at + interval '60 days',
+               (SELECT min(id) FROM locations)
         FROM generate_series(0, :n - 1) k
         CROSS JOIN LATERAL (SELECT :start + k * :gap * interval '1 second' AS at) t"""),
         {"n": procedures, "pat0": pat0, "patients": patients, "start": start, "gap": gap})

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -208,8 +209,20 @@ class Stack:
 
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         self.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        self.seed_default_location()
         self.execute("ANALYZE")
         self.redis.flushdb()
+
+    def seed_default_location(self) -> None:
+        """What migration 0011 made, as every migrated database has it."""
+        from sqlalchemy import insert
+
+        from aftercare.db.models import Location
+        from aftercare.locations.store import settings_location
+
+        with self.db.begin() as conn:
+            conn.execute(insert(Location).values(**settings_location(),
+                                                 created_at=datetime.now(UTC)))
 
     # -- settings for the service's processes ---------------------------------------------
     def env(self, **overrides: str) -> dict[str, str]:

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
 from aftercare.bootstrap import build
 from aftercare.channels.base import RecordingChannel
 from aftercare.container import Container
 from aftercare.db.migrate import upgrade
-from aftercare.db.models import Base
+from aftercare.db.models import Base, Location
+from aftercare.locations.store import settings_location
 from aftercare.queue import RecordingQueue
 from aftercare.settings import Settings
 
@@ -72,6 +73,8 @@ def _empty_tables(url: str) -> None:
     with engine.begin() as conn:
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # What migration 0011 made, as every database has it.
+        conn.execute(insert(Location).values(**settings_location(), created_at=datetime.now(UTC)))
     engine.dispose()
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     DateTime,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -62,6 +64,39 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class Location(Base):
+    """One of the clinic group's locations: what its messages say and send from, its quiet
+    hours and its on-call contacts. The first one (made from the settings by migration 0011
+    or at first start) is the default: a single-clinic deployment needs no other."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. "downtown"
+    # No procedure words in the name: it goes into every SMS (privacy, minimum necessary).
+    name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(32))  # as the patient should read it
+    timezone: Mapped[str] = mapped_column(String(64))
+    # A Twilio number (E.164) or Messaging Service SID (MG...); empty: the settings' sender.
+    sms_sender: Mapped[str] = mapped_column(String(40), default="")
+    emergency_number: Mapped[str] = mapped_column(String(16), default="911")
+    quiet_hours_start: Mapped[str | None] = mapped_column(String(5))  # "HH:MM"; None: settings
+    quiet_hours_end: Mapped[str | None] = mapped_column(String(5))
+    # Alerted when the location's rota leaves an hour open (then the settings' contacts).
+    oncall_phone: Mapped[str | None] = mapped_column(String(20))
+    oncall_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+user_locations = Table(
+    "user_locations", Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Patient(Base):
     __tablename__ = "patients"
     __table_args__ = (
@@ -102,6 +137,7 @@ class Procedure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
     procedure_type: Mapped[str] = mapped_column(String(64))
     plan_version: Mapped[int | None] = mapped_column(Integer)
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -118,6 +154,7 @@ class Procedure(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     patient: Mapped[Patient] = relationship(back_populates="procedures")
+    location: Mapped[Location] = relationship(lazy="joined", innerjoin=True)
     messages: Mapped[list[Message]] = relationship(
         back_populates="procedure", order_by="Message.due_at, Message.id"
     )
@@ -361,6 +398,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Staff and clinicians see only these locations' patients; admins see every location.
+    locations: Mapped[list[Location]] = relationship(secondary=user_locations,
+                                                     order_by="Location.id")
 
 
 class OnCallShift(Base):
@@ -372,6 +412,8 @@ class OnCallShift(Base):
     __tablename__ = "oncall_shifts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # None: covers every location (a group-wide rota, and every rota before locations).
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     weekday: Mapped[int] = mapped_column(Integer)  # 0 Monday .. 6 Sunday
     starts: Mapped[str] = mapped_column(String(5))  # "HH:MM"
     ends: Mapped[str] = mapped_column(String(5))
@@ -417,7 +459,7 @@ class AuditEvent(Base):
 
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "ConsentEvent", "DeliveryEvent", "Message",
+    "ApiToken", "AuditEvent", "Base", "ConsentEvent", "DeliveryEvent", "Location", "Message",
     "OnCallShift", "Patient", "Procedure", "Reply", "ReplyMedia", "ReplyReading", "Review",
     "User", "utcnow",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from aftercare.db.models import OnCallShift
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.oncall.rota import Contact, OnCall, Shift, on_call, parse_time
-from aftercare.procedures.phones import to_e164
+from aftercare.phones import to_e164
 from aftercare.settings import Settings
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from aftercare.careplans.render import RenderError
 from aftercare.careplans.schema import CarePlan, Language
 from aftercare.db.models import Procedure
+from aftercare.locations.policy import planning_policy as location_policy
 from aftercare.outbox import writer
 from aftercare.planning import PatientContext, PlannedMessage, PlanningPolicy, plan_messages
 
@@ -201,7 +202,8 @@ def _changes(procedure: Procedure, *, plans: dict[str, CarePlan], policy: Planni
     plan = plans[procedure.procedure_type]
     patient = procedure.patient
     planned = plan_messages(
-        plan=plan, performed_at=procedure.performed_at, policy=policy, now=now,
+        plan=plan, performed_at=procedure.performed_at, now=now,
+        policy=location_policy(policy, procedure.location),
         follow_up_at=procedure.follow_up_at,
         patient=PatientContext(
             first_name=patient.first_name, timezone=patient.timezone,

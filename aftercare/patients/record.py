@@ -22,8 +22,8 @@ from aftercare.consent import Channel, ConsentMethod, record_consent
 from aftercare.db.models import Patient, Procedure
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.outbox.planned import replan
+from aftercare.phones import to_e164
 from aftercare.planning import PlanningPolicy
-from aftercare.procedures.phones import to_e164
 from aftercare.procedures.schemas import _Input, _known_zone
 
 

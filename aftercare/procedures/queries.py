@@ -20,7 +20,8 @@ def describe(procedure: Procedure) -> ProcedureOut:
     p = procedure.patient
     return ProcedureOut(
         id=procedure.id, external_id=procedure.external_id,
-        procedure_type=procedure.procedure_type, plan_version=procedure.plan_version,
+        procedure_type=procedure.procedure_type, location=procedure.location.key,
+        plan_version=procedure.plan_version,
         status=procedure.status, cancel_reason=procedure.cancel_reason,
         performed_at=procedure.performed_at, follow_up_at=procedure.follow_up_at,
         side=procedure.side, clinician=procedure.clinician,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aftercare.careplans.schema import CarePlan
-from aftercare.procedures.phones import to_e164
+from aftercare.phones import to_e164
 from aftercare.procedures.schemas import ProcedureIn
 
 Field = tuple[str | int, ...]

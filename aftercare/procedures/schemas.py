@@ -52,6 +52,9 @@ class ProcedureIn(_Input):
 
     patient: PatientIn
     procedure_type: str = Field(description="a care plan key from schedules/")
+    location: str | None = Field(
+        default=None, max_length=40, description="where it was done: a location's key "
+        "(see the Locations page); the default location when left out")
     performed_at: AwareDatetime = Field(description="ISO 8601 with an offset")
     side: Literal["left", "right", "both"] | None = None
     clinician: str | None = Field(default=None, max_length=120)
@@ -114,6 +117,7 @@ class ProcedureOut(BaseModel):
     id: int
     external_id: str | None
     procedure_type: str
+    location: str  # the location's key
     plan_version: int | None
     status: str
     cancel_reason: str | None

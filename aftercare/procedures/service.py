@@ -56,12 +56,12 @@ def log_procedures(
     back for another leg or session keeps one record; the latest contact details and
     consent answers win.
     """
-    checked, already = _checked(session, requests=requests, plans=plans,
-                                phone_region=phone_region, now=now)
+    checked, already, places = _checked(session, requests=requests, plans=plans,
+                                        phone_region=phone_region, now=now)
     refused = any(not isinstance(c, Checked) for c in checked)
     fine = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
     logged = {} if refused and all_or_none else _store(session, fine, now=now,
-                                                       already=already)
+                                                       already=already, places=places)
     if any(one.created for one in logged.values()):
         after_commit(session, queue.wake_planning)
     return [Refused(c) if not isinstance(c, Checked)
@@ -73,20 +73,28 @@ def refusals(session: Session, *, requests: Sequence[ProcedureIn], plans: dict[s
              phone_region: str, now: datetime) -> dict[int, list[Problem]]:
     """What `log_procedures` would refuse, by the request's index, without logging anything:
     a day list's preview."""
-    checked, _ = _checked(session, requests=requests, plans=plans, phone_region=phone_region,
-                          now=now)
+    checked, _, _ = _checked(session, requests=requests, plans=plans,
+                             phone_region=phone_region, now=now)
     return {i: c for i, c in enumerate(checked) if not isinstance(c, Checked)}
 
 
 def _checked(session: Session, *, requests: Sequence[ProcedureIn], plans: dict[str, CarePlan],
              phone_region: str, now: datetime
-             ) -> tuple[list[Checked | list[Problem]], dict[str, tuple[int, str]]]:
+             ) -> tuple[list[Checked | list[Problem]], dict[str, tuple[int, str]],
+                        dict[str | None, int]]:
     checked = [check(r, plans=plans, phone_region=phone_region, now=now) for r in requests]
+    places = store.location_ids(session, [r.location for r in requests])
+    for i, request in enumerate(requests):
+        if request.location not in places:
+            problem = Problem(("location",), f"unknown location {request.location!r}; known: "
+                              + ", ".join(sorted(k for k in places if k)))
+            found = checked[i]
+            checked[i] = [*found, problem] if isinstance(found, list) else [problem]
     already = store.already_logged(session, [c.request.external_id or None for c in checked
                                              if isinstance(c, Checked)])
     for i, problem in duplicates(session, checked, already=already).items():
         checked[i] = [problem]
-    return checked, already
+    return checked, already, places
 
 
 def duplicates(session: Session, checked: Sequence[Checked | list[Problem]], *,
@@ -141,7 +149,8 @@ def _same_leg(one: str | None, other: str | None) -> bool:
 
 
 def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetime,
-           already: dict[str, tuple[int, str]]) -> dict[int, Logged]:
+           already: dict[str, tuple[int, str]], places: dict[str | None, int]
+           ) -> dict[int, Logged]:
     # A blank external_id is what some systems send for none: not a key two visits share.
     keys = {i: c.request.external_id or None for i, c in checked}
     firsts: dict[str, int] = {}  # the same visit twice in one call: the first one counts
@@ -156,7 +165,8 @@ def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetim
              "procedure_type": c.request.procedure_type,
              "performed_at": c.request.performed_at, "follow_up_at": c.request.follow_up_at,
              "side": c.request.side, "clinician": c.request.clinician, "status": "active",
-             "created_at": now} for (i, c), patient_id in zip(new, patient_ids, strict=True)]
+             "location_id": places[c.request.location], "created_at": now}
+            for (i, c), patient_id in zip(new, patient_ids, strict=True)]
     ids = store.insert_returning_ids(session, Procedure, rows)
     created = {i: id_ for (i, _), id_ in zip(new, ids, strict=True)}
     results = {}

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from aftercare.db.models import Patient, Procedure
+from aftercare.db.models import Location, Patient, Procedure
+from aftercare.locations.store import default_location
 from aftercare.procedures.schemas import PatientIn
 
 
@@ -28,6 +29,21 @@ def already_logged(session: Session, keys: list[str | None]) -> dict[str, tuple[
         return {}
     found = session.connection().execute(_statements().already_logged, {"keys": wanted})
     return {key: (procedure_id, status) for key, procedure_id, status in found if key}
+
+
+def location_ids(session: Session, keys: list[str | None]) -> dict[str | None, int]:
+    """The ids of the named locations that take procedures (archived ones do not), and
+    None's: the default location."""
+    wanted = sorted({key.strip().lower() for key in keys if key})
+    found: dict[str | None, int] = {None: default_location(session).id}
+    if wanted:
+        rows = session.execute(select(Location.key, Location.id).where(
+            Location.key.in_(wanted), Location.archived_at.is_(None)))
+        found.update({key: id_ for key, id_ in rows})
+    # As asked, so the caller's lookups by its own spelling work.
+    found.update({key: found[key.strip().lower()] for key in keys
+                  if key and key.strip().lower() in found})
+    return found
 
 
 PatientKey = tuple[str, ...]

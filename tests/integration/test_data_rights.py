@@ -98,6 +98,8 @@ def personal_data_left(container: Container) -> list[str]:
     with container.sessions() as session:
         for table in Base.metadata.sorted_tables:
             columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+            if not columns:
+                continue
             for row in session.execute(select(*columns)):
                 for column, value in zip(columns, row, strict=True):
                     text = json.dumps(value).lower() if value is not None else ""

@@ -21,7 +21,7 @@ from aftercare.procedures.schemas import ProcedureIn
 from aftercare.procedures.service import Logged, cancel, log_procedures
 from aftercare.procedures.sweep import plan_unplanned
 from tests.conftest import FrozenClock
-from tests.support.factories import patient_payload, procedure_payload
+from tests.support.factories import DEFAULT_LOCATION, patient_payload, procedure_payload
 from tests.support.statements import counting_statements
 from tests.support.threads import in_threads
 
@@ -176,7 +176,8 @@ def add_procedures(container: Container, count: int, *, performed_at: datetime) 
             patient = Patient(first_name=f"P{i}", phone=f"+1212555{i:04d}",
                               email=f"p{i}@example.org", timezone="America/New_York",
                               language="en", sms_consent=True, email_consent=i % 3 != 0)
-            session.add(Procedure(patient=patient, procedure_type="sclerotherapy",
+            session.add(Procedure(location_id=DEFAULT_LOCATION,
+                                  patient=patient, procedure_type="sclerotherapy",
                                   performed_at=performed_at, status="active"))
 
 

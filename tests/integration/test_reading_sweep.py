@@ -21,6 +21,7 @@ from aftercare.replies import processing
 from aftercare.replies.reading import read_reply
 from aftercare.replies.sweep import ReadReport, read_unread
 from tests.conftest import FrozenClock
+from tests.support.factories import DEFAULT_LOCATION
 from tests.support.threads import in_threads
 from tests.support.webhooks import inbound_fields
 from tests.support.webhooks import receive as webhook
@@ -49,7 +50,8 @@ def add_patient(container: Container, phone: str, *, sent: dict[str, datetime] |
         patient = Patient(first_name="Maria", phone=phone, email=None,
                           timezone="America/New_York", language="en", sms_consent=True,
                           email_consent=False)
-        procedure = Procedure(patient=patient, procedure_type="sclerotherapy",
+        procedure = Procedure(location_id=DEFAULT_LOCATION,
+                              patient=patient, procedure_type="sclerotherapy",
                               performed_at=NOW - timedelta(days=3), status="active",
                               planned_at=NOW - timedelta(days=3))
         session.add(procedure)

@@ -17,6 +17,7 @@ from aftercare.dispatch.loop import dispatch_due
 from aftercare.outbox import writer
 from aftercare.outbox.planned import plan_pending
 from tests.conftest import FrozenClock
+from tests.support.factories import DEFAULT_LOCATION
 
 NY = ZoneInfo("America/New_York")
 PERFORMED = datetime(2026, 3, 2, 16, 0, tzinfo=NY).astimezone(UTC)  # a Monday, 16:00 local
@@ -42,7 +43,8 @@ def test_after_an_outage_nothing_goes_at_night(
         patient = Patient(first_name="Ana", phone="+12125550100", email="ana@example.org",
                           timezone="America/New_York", language="en", sms_consent=True,
                           email_consent=True)
-        procedure = Procedure(patient=patient, procedure_type="sclerotherapy",
+        procedure = Procedure(location_id=DEFAULT_LOCATION,
+                              patient=patient, procedure_type="sclerotherapy",
                               performed_at=PERFORMED, status="active", side="left")
         session.add(procedure)
     with transaction(container.sessions) as session:

@@ -30,7 +30,7 @@ from aftercare.procedures.service import reschedule
 from aftercare.replies.sweep import read_unread
 from aftercare.review.service import open_queue
 from tests.conftest import FrozenClock
-from tests.support.factories import add_due_messages
+from tests.support.factories import DEFAULT_LOCATION, add_due_messages
 from tests.support.queue import run_planning
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
@@ -47,6 +47,7 @@ def plant_procedure(container: Container, *, performed_at: datetime = NOW - time
                     phone: str = "+12125550100") -> int:
     with transaction(container.sessions) as session:
         procedure = Procedure(
+            location_id=DEFAULT_LOCATION,
             patient=Patient(first_name="Maria", phone=phone, email="maria@example.org",
                             timezone=timezone, language=language, sms_consent=True,
                             email_consent=True),

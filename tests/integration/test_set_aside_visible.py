@@ -24,6 +24,7 @@ from aftercare.replies.sweep import read_unread
 from tests.conftest import REPO_ROOT, FrozenClock
 from tests.integration.test_web_support import Web, add_user, make_web
 from tests.integration.test_web_support import text_of as tagless
+from tests.support.factories import DEFAULT_LOCATION
 from tests.support.queue import run_planning
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -34,6 +35,7 @@ def plant(container: Container, *, name: str, performed_at: datetime, timezone: 
           phone: str, created_at: datetime = NOW - timedelta(minutes=10)) -> int:
     with transaction(container.sessions) as session:
         procedure = Procedure(
+            location_id=DEFAULT_LOCATION,
             patient=Patient(first_name=name, phone=phone, email=None, timezone=timezone,
                             language="en", sms_consent=True, email_consent=False),
             procedure_type="sclerotherapy", performed_at=performed_at, status="active",

@@ -16,6 +16,7 @@ from aftercare.db.models import Message, Patient, Procedure, Reply, Review
 from aftercare.db.session import transaction
 from tests.conftest import FrozenClock
 from tests.integration.test_web_support import Web, add_user, make_web, text_of
+from tests.support.factories import DEFAULT_LOCATION
 from tests.support.queue import run_reading
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
@@ -35,7 +36,8 @@ def seed(container: Container) -> dict[str, int]:
         patient = Patient(first_name="Maria", phone="+12125550142", email="m@example.org",
                           timezone="America/New_York", language="en", sms_consent=True,
                           email_consent=True)
-        procedure = Procedure(patient=patient, procedure_type="sclerotherapy",
+        procedure = Procedure(location_id=DEFAULT_LOCATION,
+                              patient=patient, procedure_type="sclerotherapy",
                               performed_at=NOW - timedelta(days=2), status="active",
                               planned_at=NOW - timedelta(days=2))
         session.add(procedure)

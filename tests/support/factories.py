@@ -9,6 +9,10 @@ from typing import Any
 _numbers = itertools.count(100)
 
 
+# The location migration 0011 makes (and the test fixtures make again after emptying).
+DEFAULT_LOCATION = 1
+
+
 def patient_payload(**overrides: Any) -> dict[str, Any]:
     n = next(_numbers)
     payload: dict[str, Any] = {
@@ -50,7 +54,8 @@ def add_due_messages(sessions: Any, *, count: int, due_at: datetime, channel: st
             patient = Patient(first_name=f"P{p}", phone=f"+1212555{p:04d}",
                               email=f"p{p}@example.org", timezone=zone,
                               language="en", sms_consent=True, email_consent=True)
-            procedure = Procedure(patient=patient, procedure_type="sclerotherapy",
+            procedure = Procedure(location_id=DEFAULT_LOCATION,
+                                  patient=patient, procedure_type="sclerotherapy",
                                   performed_at=due_at, status="active", planned_at=due_at)
             session.add(procedure)
             procedures.append(procedure)

@@ -18,7 +18,7 @@ PURE = ("aftercare.planning", "aftercare.contact_rules", "aftercare.replies.read
         "aftercare.oncall.rota",
         "aftercare.replies.keywords", "aftercare.careplans.schema",
         "aftercare.careplans.render", "aftercare.careplans.sms_rules",
-        "aftercare.procedures.rules", "aftercare.procedures.phones", "aftercare.dispatch.backoff")
+        "aftercare.procedures.rules", "aftercare.phones", "aftercare.dispatch.backoff")
 IMPURE = ("sqlalchemy", "celery", "kombu", "fastapi", "starlette", "redis", "psycopg",
           "aiohttp", "twilio", "aftercare.db", "aftercare.http", "aftercare.bootstrap",
           "aftercare.container", "aftercare.worker", "aftercare.queue")
