@@ -35,10 +35,12 @@ from aftercare.replies.reread_cli import reread  # noqa: E402
 
 replies.add_command(reread)
 main.add_command(replies)
+from aftercare.locations.cli import locations  # noqa: E402
 from aftercare.ops.doctor import doctor  # noqa: E402
 from aftercare.patients.cli import patients  # noqa: E402
 from aftercare.reports.cli import report  # noqa: E402
 
+main.add_command(locations)
 main.add_command(doctor)
 main.add_command(patients)
 main.add_command(report)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from aftercare.auth.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from aftercare.auth.tokens import ROLES, Role
-from aftercare.db.models import User
+from aftercare.db.models import Location, User
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -58,6 +58,9 @@ def create_user(session: Session, *, email: str, role: str, password: str, name:
         raise UserError(f"password: {exc}") from None
     user = User(email=email, name=name.strip(), role=role, password_hash=password_hash,
                 failed_logins=0)
+    # At the default location until an admin says otherwise: a single clinic needs no more.
+    first = session.scalar(select(Location).order_by(Location.id).limit(1))
+    user.locations = [first] if first is not None else []
     session.add(user)
     session.flush()
     return user
@@ -106,6 +109,19 @@ def set_disabled(session: Session, *, user_id: int, disabled: bool, now: datetim
     if not disabled:
         user.failed_logins = 0
         user.locked_until = None
+    return user
+
+
+def set_locations(session: Session, *, user_id: int, keys: list[str]) -> User:
+    """Where the user works: staff and clinicians see only these locations' patients (none:
+    nobody's). Admins see every location whatever this says."""
+    user = _get(session, user_id)
+    wanted = sorted({key.strip().lower() for key in keys if key.strip()})
+    found = list(session.scalars(select(Location).where(Location.key.in_(wanted))))
+    unknown = set(wanted) - {row.key for row in found}
+    if unknown:
+        raise UserError(f"no location {', '.join(sorted(unknown))}")
+    user.locations = found
     return user
 
 

@@ -25,6 +25,11 @@ class Outgoing:
     # The patient it goes to (None for clinician alerts): an email carries their own
     # unsubscribe link.
     patient_id: int | None = None
+    # The location it goes out for: its own SMS sender (a number or Messaging Service SID;
+    # empty: the channel's default) and the name and phone an email signs with.
+    sender: str = ""
+    clinic_name: str = ""
+    clinic_phone: str = ""
 
 
 @dataclass(frozen=True)

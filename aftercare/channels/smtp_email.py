@@ -99,25 +99,29 @@ class SmtpEmail:
     def build(self, message: Outgoing) -> EmailMessage:
         lang = message.language.split("-")[0].lower()
         copy = COPY.get(lang, COPY["en"])
-        subject = message.subject or copy["subject"].format(clinic=self.clinic_name)
+        # Signed by the location it goes out for, else the clinic the settings name.
+        clinic_name = message.clinic_name or self.clinic_name
+        clinic_phone = message.clinic_phone or self.clinic_phone
+        subject = message.subject or copy["subject"].format(clinic=clinic_name)
         link = (self.unsubscribe_link(message.patient_id)
                 if self.unsubscribe_link is not None and message.patient_id is not None
                 else None)
         opt_out = (copy["opt_out_link"].format(link=link) if link
-                   else copy["opt_out"].format(phone=self.clinic_phone))
+                   else copy["opt_out"].format(phone=clinic_phone))
         context = {
             "lang": lang if lang in COPY else "en",
             "subject": subject,
             "body": message.body.strip(),
             "paragraphs": [p.splitlines() for p in message.body.strip().split("\n\n")],
-            "clinic_name": self.clinic_name,
-            "clinic_phone": self.clinic_phone,
-            "clinic_phone_uri": "".join(c for c in self.clinic_phone if c.isdigit() or c == "+"),
+            "clinic_name": clinic_name,
+            "clinic_phone": clinic_phone,
+            "clinic_phone_uri": "".join(c for c in clinic_phone if c.isdigit() or c == "+"),
             "t": {"opt_out": opt_out},
         }
         email = EmailMessage()
         email["Subject"] = subject
-        email["From"] = self.from_header
+        email["From"] = (formataddr((clinic_name, self.from_address)) if message.clinic_name
+                         else self.from_header)
         email["To"] = message.to
         email["Date"] = formatdate(usegmt=True)
         email["Message-ID"] = self.message_id(message)

@@ -72,12 +72,7 @@ class TwilioSMS:
         )
 
     def send(self, message: Outgoing) -> Sent:
-        # A Messaging Service picks the sender from its pool and applies its opt-out rules.
-        sender = (
-            {"messaging_service_sid": self.messaging_service_sid}
-            if self.messaging_service_sid
-            else {"from_": self.from_number}
-        )
+        sender = self._sender(message)
         try:
             msg = self.loop.run(self.client.messages.create_async(
                 to=message.to, body=message.body, status_callback=self.status_callback, **sender
@@ -85,6 +80,16 @@ class TwilioSMS:
         except (TwilioException, aiohttp.ClientError, TimeoutError) as exc:
             raise channel_error(exc) from exc
         return Sent(provider_id=str(msg.sid), provider_status=str(msg.status))
+
+    def _sender(self, message: Outgoing) -> dict[str, str]:
+        """The location's own sender when it has one, else this channel's. A Messaging
+        Service picks the number from its pool and applies its opt-out rules."""
+        if message.sender:
+            key = "messaging_service_sid" if message.sender.startswith("MG") else "from_"
+            return {key: message.sender}
+        if self.messaging_service_sid:
+            return {"messaging_service_sid": self.messaging_service_sid}
+        return {"from_": self.from_number}
 
     def close(self) -> None:
         self.loop.close()
@@ -94,7 +99,9 @@ class TwilioSMS:
         if message.claimed_at is None:
             return Lookup("unknown")
         # With a Messaging Service the sender comes from its pool: filter on the service.
-        by_sender = {} if self.messaging_service_sid else {"from_": self.from_number}
+        sender = self._sender(message)
+        service = sender.get("messaging_service_sid")
+        by_sender = {} if service else sender
         since = message.claimed_at - timedelta(minutes=2)
         try:
             candidates = self.loop.run(self.client.messages.list_async(
@@ -103,7 +110,7 @@ class TwilioSMS:
         except (TwilioException, aiohttp.ClientError, TimeoutError):
             return Lookup("unavailable")  # ask again on the next pass
         for m in candidates:
-            if self.messaging_service_sid and m.messaging_service_sid != self.messaging_service_sid:
+            if service and m.messaging_service_sid != service:
                 continue
             if (m.body or "").strip() == message.body.strip():
                 return Lookup("found", provider_id=m.sid, provider_status=m.status)

@@ -267,6 +267,9 @@ class Reply(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"), index=True)
+    # Its procedure's location; from a number not on file, the location whose number it
+    # reached (the default one for the shared number). Set when it is matched.
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     answers_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     keyword: Mapped[str | None] = mapped_column(String(16))  # opt_out | opt_in | help
     auto_response: Mapped[str | None] = mapped_column(Text)  # what TwiML answered at once

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import time
 
 from aftercare.careplans.schema import QuietHours
+from aftercare.db.models import Location
+from aftercare.locations.policy import quiet_hours as location_quiet_hours
 
 
 @dataclass(frozen=True)
@@ -35,5 +37,9 @@ class DispatchPolicy:
     quiet_hours: QuietHours = QuietHours(start=time(21, 0), end=time(8, 0))
     plan_quiet_hours: Mapping[str, QuietHours] = field(default_factory=dict)
 
-    def quiet_hours_for(self, procedure_type: str | None) -> QuietHours:
-        return self.plan_quiet_hours.get(procedure_type or "", self.quiet_hours)
+    def quiet_hours_for(self, procedure_type: str | None,
+                        location: Location | None = None) -> QuietHours:
+        """The care plan's own quiet hours, else the location's, else the clinic-wide ones
+        (as planning chose them)."""
+        found = self.plan_quiet_hours.get(procedure_type or "")
+        return found or location_quiet_hours(location, self.quiet_hours)

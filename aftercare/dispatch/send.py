@@ -121,7 +121,8 @@ def recheck(message: Message, policy: DispatchPolicy, now: datetime) -> Decision
                             kind=message.kind, recipient=recipient, at=now,
                             due_at=message.due_at, expires_at=message.expires_at,
                             quiet_hours=policy.quiet_hours_for(
-                                procedure.procedure_type if procedure else None))
+                                procedure.procedure_type if procedure else None,
+                                procedure.location if procedure else None))
     if isinstance(decision, Skip) and decision.reason.startswith("no "):
         return Skip(f"{decision.reason} at send time")  # consent withdrawn since planning
     return decision
@@ -169,6 +170,7 @@ def _hold(session: Session, message_id: int, decision: Decision) -> str:
 def outgoing_for(message: Message) -> Outgoing:
     """What the channel needs; `claimed_at` bounds where reconciliation looks."""
     patient = message.patient
+    location = message.procedure.location if message.procedure is not None else None
     if message.to_address:
         to = message.to_address
     elif patient is None:
@@ -180,4 +182,6 @@ def outgoing_for(message: Message) -> Outgoing:
         to=to, body=message.body, subject=message.subject, language=message.language,
         claimed_at=message.claimed_at,
         patient_id=message.patient_id if message.audience == "patient" else None,
+        **({"sender": location.sms_sender, "clinic_name": location.name,
+            "clinic_phone": location.phone} if location is not None else {}),
     )

@@ -45,6 +45,11 @@ def default_location(session: Session) -> Location:
     return found
 
 
+def location_or_default(session: Session, location_id: int | None) -> Location:
+    found = session.get(Location, location_id) if location_id is not None else None
+    return found or default_location(session)
+
+
 def all_locations(session: Session, *, archived: bool = False) -> list[Location]:
     query = select(Location).order_by(Location.id)
     if not archived:

@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from aftercare.db.models import OnCallShift
+from aftercare.db.models import Location, OnCallShift
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.oncall.rota import Contact, OnCall, Shift, on_call, parse_time
 from aftercare.phones import to_e164
 from aftercare.settings import Settings
 
 
-def shifts(session: Session) -> list[Shift]:
-    rows = session.scalars(select(OnCallShift).order_by(OnCallShift.weekday,
-                                                       OnCallShift.starts, OnCallShift.id))
+def shifts(session: Session, location_id: int | None = None) -> list[Shift]:
+    """The rota; of one location, its own shifts and the group-wide ones."""
+    query = select(OnCallShift).order_by(OnCallShift.weekday, OnCallShift.starts,
+                                         OnCallShift.id)
+    if location_id is not None:
+        query = query.where(or_(OnCallShift.location_id.is_(None),
+                                OnCallShift.location_id == location_id))
+    rows = session.scalars(query)
     out = []
     for row in rows:
         try:
@@ -38,11 +43,22 @@ def settings_contacts(settings: Settings) -> tuple[Contact, Contact]:
 
 
 def now_on_call(session: Session, settings: Settings, at: datetime,
-                rota: list[Shift] | None = None) -> OnCall:
-    """Who is on call at `at`; `rota` when the caller has read it already."""
+                rota: list[Shift] | None = None, *, location: Location | None = None
+                ) -> OnCall:
+    """Who is on call at `at` (for a location: on its rota and the group-wide shifts, in
+    its time zone, its own on-call contact covering the gaps); `rota` when the caller has
+    read it already."""
     first, backup = settings_contacts(settings)
-    return on_call(shifts(session) if rota is None else rota, at,
-                   ZoneInfo(settings.clinic_timezone), fallback=first, fallback_backup=backup)
+    zone = settings.clinic_timezone
+    if location is not None:
+        zone = location.timezone
+        own = Contact(f"on-call ({location.name})", location.oncall_phone,
+                      location.oncall_email)
+        first = own if own.reachable else first
+        if rota is None:
+            rota = shifts(session, location.id)
+    return on_call(shifts(session) if rota is None else rota, at, ZoneInfo(zone),
+                   fallback=first, fallback_backup=backup)
 
 
 ROTA_FIELDS = ("weekday", "starts", "ends", "name", "phone", "email", "backup_name",

@@ -20,6 +20,8 @@ from aftercare.careplans.schema import CarePlan
 from aftercare.consent import opt_back_in_to_sms, opt_out_of_sms
 from aftercare.db.models import Reply
 from aftercare.db.session import after_commit
+from aftercare.locations.policy import clinic_of
+from aftercare.locations.store import location_or_default
 from aftercare.planning import PlanningPolicy
 from aftercare.queue import TaskQueue
 from aftercare.replies.intake import Stored
@@ -96,7 +98,8 @@ def store_keyword(session: Session, inbound: Inbound, *, plans: dict[str, CarePl
             opt_back_in_to_sms(session, patients=patients, plans=plans, policy=policy, now=now,
                                method="sms_keyword")
         language = patients[0].language if patients else "en"
-        reply.auto_response = patient_text(keyword, language, settings)
+        clinic = clinic_of(location_or_default(session, reply.location_id))
+        reply.auto_response = patient_text(keyword, language, clinic)
     else:
         after_commit(session, queue.wake_reading)
     session.add(reply)

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from aftercare.careplans.schema import CarePlan, Step
 from aftercare.db.models import Reply, ReplyReading
 from aftercare.db.session import after_commit
+from aftercare.locations.policy import clinic_of
+from aftercare.locations.store import location_or_default
 from aftercare.media.service import note_photos
 from aftercare.oncall.store import now_on_call
 from aftercare.outbox import writer
@@ -157,10 +159,11 @@ def _acknowledge(session: Session, *, reply: Reply, settings: Settings, now: dat
     """Once per reply (its dedupe key), through the outbox: consent and quiet hours apply."""
     assert reply.patient is not None
     language = reply.patient.language
+    clinic = clinic_of(location_or_default(session, reply.location_id))
     writer.insert(session, [writer.NewMessage(
         dedupe_key=writer.dedupe_key("reply", reply.id, "acknowledgement", "sms"),
         step="acknowledgement", channel="sms", kind="acknowledgement", due_at=now,
-        local_due=now.isoformat(), body=patient_text("acknowledgement", language, settings),
+        local_due=now.isoformat(), body=patient_text("acknowledgement", language, clinic),
         language=language, procedure_id=reply.procedure_id, patient_id=reply.patient_id,
         reply_id=reply.id, audience="patient")])
     after_commit(session, queue.dispatch_now)
@@ -171,14 +174,17 @@ def queue_urgent_messages(session: Session, *, reply: Reply, settings: Settings,
     """Level 1: safety SMS to the patient and alerts to on-call. Level 2: on-call again.
     Level 3: the backup contact. They go at once: dispatch is woken after the commit."""
     language = reply.patient.language if reply.patient else "en"
+    location = location_or_default(session, reply.location_id)
+    clinic = clinic_of(location)
     messages = []
     if level == 1:
         messages.append(_urgent(reply, step="safety", channel="sms", kind="safety",
-                                body=patient_text("safety", language, settings), now=now,
+                                body=patient_text("safety", language, clinic), now=now,
                                 to=None if reply.patient else reply.from_phone,
                                 language=language))
-    # The rota's person on call now (the settings contact in its gaps); level 3 the backup.
-    who = now_on_call(session, settings, now)
+    # The location's rota: its person on call now (in its gaps the location's own on-call
+    # contact, then the settings'); level 3 the backup.
+    who = now_on_call(session, settings, now, location=location)
     contact = (who.backup or who.first) if level >= 3 else who.first
     phone, email = (contact.phone, contact.email) if contact is not None else (None, None)
     if contact is None:
@@ -188,10 +194,12 @@ def queue_urgent_messages(session: Session, *, reply: Reply, settings: Settings,
         messages.append(_urgent(reply, step=f"alert{level}", channel="sms", kind="alert",
                                 to=phone, now=now,
                                 body=alert_sms(reply_id=reply.id, level=level,
-                                               settings=settings)))
+                                               base_url=settings.public_base_url,
+                                               clinic=clinic)))
     if email:
         subject, body = alert_email(reply_id=reply.id, level=level, reasons=list(reply.reasons),
-                                    first_name=first_name, settings=settings)
+                                    first_name=first_name, clinic=clinic,
+                                    base_url=settings.public_base_url)
         messages.append(_urgent(reply, step=f"alert{level}", channel="email", kind="alert",
                                 to=email, body=body, subject=subject, now=now))
     writer.insert(session, messages)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from aftercare.settings import Settings
+from aftercare.planning import ClinicContext
 
 _TEXTS = {
     "opt_out": {
@@ -38,26 +38,27 @@ _TEXTS = {
 }
 
 
-def patient_text(name: str, language: str, settings: Settings) -> str:
+def patient_text(name: str, language: str, clinic: ClinicContext) -> str:
+    """In the name of the patient's location, with its numbers."""
     texts = _TEXTS[name]
     template = texts.get(language, texts["en"])
-    return template.format(clinic=settings.clinic_name, phone=settings.clinic_phone,
-                           emergency=settings.emergency_number)
+    return template.format(clinic=clinic.name, phone=clinic.phone,
+                           emergency=clinic.emergency_number)
 
 
-def alert_sms(*, reply_id: int, level: int, settings: Settings) -> str:
+def alert_sms(*, reply_id: int, level: int, base_url: str, clinic: ClinicContext) -> str:
     again = " (reminder: still not reviewed)" if level > 1 else ""
-    return (f"aftercare URGENT patient reply #{reply_id}{again}. Review now: "
-            f"{settings.public_base_url}/review/{reply_id}")
+    return (f"aftercare URGENT patient reply #{reply_id}{again} ({clinic.name}). Review now: "
+            f"{base_url}/review/{reply_id}")
 
 
 def alert_email(*, reply_id: int, level: int, reasons: list[str], first_name: str | None,
-                settings: Settings) -> tuple[str, str]:
+                base_url: str, clinic: ClinicContext) -> tuple[str, str]:
     again = "Reminder: not yet reviewed. " if level > 1 else ""
     who = first_name or "a number not on file"
     subject = f"URGENT patient reply #{reply_id} needs review"
-    body = (f"{again}A reply from {who} was read as urgent.\n\n"
+    body = (f"{again}A reply from {who} ({clinic.name}) was read as urgent.\n\n"
             + "".join(f"- {r}\n" for r in reasons)
-            + f"\nThe patient was told to call {settings.emergency_number}. Review it now: "
-              f"{settings.public_base_url}/review/{reply_id}\n")
+            + f"\nThe patient was told to call {clinic.emergency_number}. Review it now: "
+              f"{base_url}/review/{reply_id}\n")
     return subject, body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from aftercare.careplans.schema import CarePlan
@@ -33,10 +33,11 @@ class QueueItem:
 
 
 def open_queue(session: Session, *, triage: str | None = None, limit: int = 50,
-               offset: int = 0) -> list[QueueItem]:
+               offset: int = 0, where: ColumnElement[bool] | None = None) -> list[QueueItem]:
+    """Open replies, urgent first; `where` narrows them (a user's locations)."""
     query = (
         select(Reply)
-        .where(Reply.review_status == "open")
+        .where(Reply.review_status == "open", true() if where is None else where)
         .order_by(Reply.triage_rank, Reply.received_at, Reply.id)
         .options(joinedload(Reply.patient), joinedload(Reply.answers))
         .limit(limit).offset(offset)

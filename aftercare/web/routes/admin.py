@@ -15,6 +15,7 @@ from aftercare.container import Container
 from aftercare.db.session import after_commit
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.locations.store import all_locations
 from aftercare.oncall import store as rota
 from aftercare.oncall.rota import WEEKDAYS, uncovered
 from aftercare.web.errors import PageNotFound
@@ -33,6 +34,7 @@ FormText = Annotated[str, Form()]
 @router.get("/users")
 def users_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
     return page(request, "admin_users.html", {"users": users.list_users(session),
+                                              "locations": all_locations(session),
                                               "roles": ROLES, "values": {}, "error": None})
 
 
@@ -46,6 +48,7 @@ def create_user(request: Request, session: SessionDep, container: ContainerDep,
     except users.UserError as exc:
         return page(request, "admin_users.html", {
             "users": users.list_users(session), "roles": ROLES, "error": str(exc),
+            "locations": all_locations(session),
             "values": {"email": email, "name": name, "role": role}}, status_code=422)
     audit.record(session, actor=user.email, action="create_user",
                  subject=f"user:{created.id}", now=container.clock(), detail={"role": role})

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from aftercare import audit
-from aftercare.db.models import ReplyMedia
+from aftercare.db.models import Reply, ReplyMedia, User
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.locations.scope import scope_of
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import StaffUser
 from aftercare.web.security import verify_csrf
@@ -21,7 +22,7 @@ PRIVATE = {"Cache-Control": "no-store, private", "X-Content-Type-Options": "nosn
 @router.get("/media/{media_id}")
 def photo(media_id: RowId, session: SessionDep, container: ContainerDep,
           user: StaffUser) -> Response:
-    row = _stored(session, media_id)
+    row = _stored(session, media_id, user)
     audit.record(session, actor=user.email, action="view_photo",
                  subject=f"reply:{row.reply_id}", now=container.clock(),
                  detail={"photo": row.id})
@@ -33,14 +34,17 @@ def photo(media_id: RowId, session: SessionDep, container: ContainerDep,
 @router.get("/media/{media_id}/thumbnail")
 def thumbnail(media_id: RowId, session: SessionDep, container: ContainerDep,
               user: StaffUser) -> Response:
-    row = _stored(session, media_id)
+    row = _stored(session, media_id, user)
     assert row.thumbnail_key is not None
     return Response(container.media_store.get(row.thumbnail_key), media_type="image/jpeg",
                     headers=PRIVATE)
 
 
-def _stored(session: SessionDep, media_id: int) -> ReplyMedia:
+def _stored(session: SessionDep, media_id: int, user: User) -> ReplyMedia:
     row = session.get(ReplyMedia, media_id)
     if row is None or row.status != "stored" or not row.storage_key:
         raise PageNotFound("photo")
+    reply = session.get(Reply, row.reply_id)
+    if reply is None or not scope_of(session, user).sees(reply.location_id):
+        raise PageNotFound("photo")  # another location's patient
     return row

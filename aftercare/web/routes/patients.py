@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from aftercare import audit
 from aftercare.consent import METHOD_WORDS
 from aftercare.container import Container
-from aftercare.db.models import Patient
+from aftercare.db.models import Patient, User
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.locations.scope import patient_visible, scope_of
 from aftercare.patients.erasure import erase_patient
 from aftercare.patients.export import export_patient
 from aftercare.patients.record import correct_patient
@@ -37,16 +38,16 @@ router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 @router.get("/patients/{patient_id}")
 def patient_page(patient_id: RowId, request: Request, session: SessionDep,
                  container: ContainerDep, user: StaffUser) -> Response:
-    patient = _patient(session, patient_id)
+    patient = _patient(session, patient_id, user)
     audit.record(session, actor=user.email, action="view_patient",
                  subject=f"patient:{patient_id}", now=container.clock())
-    return page(request, "patient.html", _context(session, container, patient))
+    return page(request, "patient.html", _context(session, container, patient, user))
 
 
 @router.post("/patients/{patient_id}")
 async def correct(patient_id: RowId, request: Request, session: SessionDep,
                   container: ContainerDep, user: StaffUser) -> Response:
-    patient = _patient(session, patient_id)
+    patient = _patient(session, patient_id, user)
     asked = check_correction(await request.form(), patient)
     errors = dict(asked.errors)
     if asked.patch is not None:
@@ -70,14 +71,16 @@ async def correct(patient_id: RowId, request: Request, session: SessionDep,
                       + ". Messages not sent yet were planned again.")
             return RedirectResponse(f"/patients/{patient_id}", status_code=303)
     session.rollback()  # nothing of a refused correction stays
-    patient = _patient(session, patient_id)
+    patient = _patient(session, patient_id, user)
     return page(request, "patient.html", _context(
-        session, container, patient, values=asked.values, errors=errors), status_code=422)
+        session, container, patient, user, values=asked.values, errors=errors),
+        status_code=422)
 
 
 @router.get("/patients/{patient_id}/export")
 def download(patient_id: RowId, session: SessionDep, container: ContainerDep,
              user: StaffUser) -> Response:
+    _patient(session, patient_id, user)
     try:
         data = export_patient(session, patient_id=patient_id)
     except NotFound:
@@ -95,7 +98,7 @@ def download(patient_id: RowId, session: SessionDep, container: ContainerDep,
 async def erase(patient_id: RowId, request: Request, session: SessionDep,
                 container: ContainerDep, user: AdminUser) -> Response:
     form = await request.form()
-    back = _back(session, patient_id)
+    back = _back(session, patient_id, user)
     if str(form.get("confirm", "")).strip() != str(patient_id):
         flash(request, "Not erased: type the patient number to confirm.", "error")
         return RedirectResponse(back, status_code=303)
@@ -111,23 +114,25 @@ async def erase(patient_id: RowId, request: Request, session: SessionDep,
     return RedirectResponse(back, status_code=303)
 
 
-def _back(session: SessionDep, patient_id: int) -> str:
-    if session.get(Patient, patient_id) is None:
-        raise PageNotFound("patient")
+def _back(session: SessionDep, patient_id: int, user: User) -> str:
+    _patient(session, patient_id, user)
     return f"/patients/{patient_id}"
 
 
-def _patient(session: Session, patient_id: int) -> Patient:
+def _patient(session: Session, patient_id: int, user: User) -> Patient:
+    """The patient, if they had a procedure at a location the user works at; else not
+    found."""
     patient = session.get(Patient, patient_id)
-    if patient is None:
+    if patient is None or not patient_visible(session, scope_of(session, user), patient_id):
         raise PageNotFound(f"patient {patient_id}")
     return patient
 
 
-def _context(session: Session, container: Container, patient: Patient,
+def _context(session: Session, container: Container, patient: Patient, user: User,
              **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
-        "record": patient_record(session, patient), "patient": patient,
+        "record": patient_record(session, patient, scope_of(session, user)),
+        "patient": patient,
         "zone": patient.timezone, "plans": container.plans,
         "values": form_values(patient), "errors": {},
         "zones": list(COMMON_ZONES), "other_zone": OTHER_ZONE, "methods": METHOD_WORDS,

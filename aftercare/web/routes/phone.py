@@ -14,8 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from aftercare import audit
-from aftercare.db.models import Patient
+from aftercare.db.models import Patient, User
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.locations.scope import patient_visible, scope_of
 from aftercare.replies.webhooks import accept_sms
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import StaffUser
@@ -37,13 +38,14 @@ router = APIRouter(dependencies=[Depends(phone_enabled), Depends(verify_csrf)],
 
 @router.get("/phone")
 def choose_patient(request: Request, session: SessionDep, user: StaffUser) -> Response:
-    return page(request, "phone_patients.html", {"patients": phone.patients(session)})
+    return page(request, "phone_patients.html",
+                {"patients": phone.patients(session, scope_of(session, user))})
 
 
 @router.get("/phone/{patient_id:int}")
 def patient_phone(patient_id: RowId, request: Request, session: SessionDep,
                   container: ContainerDep, user: StaffUser) -> Response:
-    patient = _patient(session, patient_id)
+    patient = _patient(session, patient_id, user)
     audit.record(session, actor=user.email, action="view_patient",
                  subject=f"patient:{patient.id}", now=container.clock(),
                  detail={"page": "patient phone"})
@@ -54,7 +56,7 @@ def patient_phone(patient_id: RowId, request: Request, session: SessionDep,
 @router.get("/phone/{patient_id:int}/thread")
 def patient_thread(patient_id: RowId, request: Request, session: SessionDep,
                    user: StaffUser) -> Response:
-    patient = _patient(session, patient_id)
+    patient = _patient(session, patient_id, user)
     return page(request, "_thread.html", {"patient": patient,
                                           "bubbles": phone.thread(session, patient)},
                 fragment=True)
@@ -64,7 +66,7 @@ def patient_thread(patient_id: RowId, request: Request, session: SessionDep,
 async def send_reply(patient_id: RowId, request: Request, session: SessionDep,
                      container: ContainerDep, user: StaffUser,
                      body: Annotated[str, Form()] = "") -> Response:
-    patient = _patient(session, patient_id)
+    patient = _patient(session, patient_id, user)
     text = body.strip()[:MAX_REPLY]
     if not text:
         flash(request, "Type a reply first.", "error")
@@ -80,8 +82,8 @@ async def send_reply(patient_id: RowId, request: Request, session: SessionDep,
     return RedirectResponse(f"/phone/{patient_id}#latest", status_code=303)
 
 
-def _patient(session: Session, patient_id: int) -> Patient:
+def _patient(session: Session, patient_id: int, user: User) -> Patient:
     patient = session.get(Patient, patient_id)
-    if patient is None:
+    if patient is None or not patient_visible(session, scope_of(session, user), patient_id):
         raise PageNotFound(f"patient {patient_id}")
     return patient

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from aftercare import audit
 from aftercare.container import Container
-from aftercare.db.models import Procedure, Reply
+from aftercare.db.models import Procedure, Reply, User
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.locations.scope import scope_of
 from aftercare.procedures import service
 from aftercare.procedures.schemas import ProcedurePatch
 from aftercare.review.service import OUTCOMES
@@ -40,7 +41,8 @@ def procedures_list(request: Request, session: SessionDep, container: ContainerD
                     ) -> Response:
     filters = search.Filters(q=q, day=day, procedure_type=type, status=status,
                              page=page_number(page_no))
-    results = search.search(session, filters, clinic_zone=container.settings.clinic_timezone)
+    results = search.search(session, filters, clinic_zone=container.settings.clinic_timezone,
+                            scope=scope_of(session, user))
     return page(request, "procedures.html", {
         "filters": filters, "results": results, "plans": container.plans,
         "statuses": search.STATUSES})
@@ -49,7 +51,7 @@ def procedures_list(request: Request, session: SessionDep, container: ContainerD
 @router.get("/procedures/{procedure_id:int}")
 def procedure_page(procedure_id: RowId, request: Request, session: SessionDep,
                    container: ContainerDep, user: StaffUser) -> Response:
-    procedure = _procedure(session, procedure_id)
+    procedure = _procedure(session, procedure_id, user)
     audit.record(session, actor=user.email, action="view_procedure",
                  subject=f"procedure:{procedure.id}", now=container.clock())
     return page(request, "procedure.html", _context(session, container, procedure))
@@ -60,7 +62,7 @@ async def reschedule(procedure_id: RowId, request: Request, session: SessionDep,
                      container: ContainerDep, user: StaffUser) -> Response:
     asked = check_reschedule(await request.form())
     values, errors = asked.values, asked.errors
-    procedure = _procedure(session, procedure_id)
+    procedure = _procedure(session, procedure_id, user)
     if errors:
         return page(request, "procedure.html", _context(
             session, container, procedure, reschedule_values=values, reschedule_errors=errors),
@@ -89,6 +91,7 @@ async def cancel(procedure_id: RowId, request: Request, session: SessionDep,
                  container: ContainerDep, user: StaffUser) -> Response:
     form = await request.form()
     reason = str(form.get("reason") or "").strip()[:200] or "cancelled by staff"
+    _procedure(session, procedure_id, user)
     try:
         service.cancel(session, procedure_id=procedure_id, reason=reason)
     except NotFound:
@@ -99,11 +102,15 @@ async def cancel(procedure_id: RowId, request: Request, session: SessionDep,
     return _back(procedure_id)
 
 
-def _procedure(session: Session, procedure_id: int) -> Procedure:
+def _procedure(session: Session, procedure_id: int, user: User) -> Procedure:
+    """The procedure, if it is at a location the user works at; else not found."""
     try:
-        return service.get_procedure(session, procedure_id)
+        procedure = service.get_procedure(session, procedure_id)
     except NotFound:
         raise PageNotFound(f"procedure {procedure_id}") from None
+    if not scope_of(session, user).sees(procedure.location_id):
+        raise PageNotFound(f"procedure {procedure_id}")
+    return procedure
 
 
 def _back(procedure_id: int) -> Response:

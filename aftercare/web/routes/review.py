@@ -14,9 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from aftercare import audit
-from aftercare.db.models import Reply
+from aftercare.db.models import Reply, User
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
+from aftercare.locations.scope import scope_of
 from aftercare.review import service
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import ClinicianUser
@@ -32,23 +33,23 @@ QUEUE_SIZE = 100
 @router.get("/review")
 def review_queue(request: Request, session: SessionDep, container: ContainerDep,
                  user: ClinicianUser, triage: str = "") -> Response:
-    return page(request, "review_queue.html", _queue(session, triage, container.clock()))
+    return page(request, "review_queue.html", _queue(session, triage, container.clock(), user))
 
 
 @router.get("/review/queue")
 def review_queue_fragment(request: Request, session: SessionDep, container: ContainerDep,
                           user: ClinicianUser, triage: str = "") -> Response:
-    return page(request, "_queue.html", _queue(session, triage, container.clock()),
+    return page(request, "_queue.html", _queue(session, triage, container.clock(), user),
                 fragment=True)
 
 
 @router.get("/review/{reply_id:int}")
 def review_reply(reply_id: RowId, request: Request, session: SessionDep,
                  container: ContainerDep, user: ClinicianUser) -> Response:
-    reply = _reply(session, reply_id)
+    reply = _reply(session, reply_id, user)
     audit.record(session, actor=user.email, action="view_reply", subject=f"reply:{reply.id}",
                  now=container.clock())
-    return page(request, "review_reply.html", _context(session, reply))
+    return page(request, "review_reply.html", _context(session, reply, user))
 
 
 @router.post("/review/{reply_id:int}")
@@ -56,13 +57,13 @@ def record_review(reply_id: RowId, request: Request, session: SessionDep,
                   container: ContainerDep, user: ClinicianUser,
                   outcome: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""
                   ) -> Response:
-    reply = _reply(session, reply_id)
+    reply = _reply(session, reply_id, user)
     try:
         service.record_review(session, reply_id=reply.id, reviewer=user.email,
                               outcome=outcome, note=note.strip()[:4000], now=container.clock())
     except InvalidRequest:
         return page(request, "review_reply.html", _context(
-            session, reply, error="Choose what you did about this reply.", note=note),
+            session, reply, user, error="Choose what you did about this reply.", note=note),
             status_code=422)
     audit.record(session, actor=user.email, action="review_reply", subject=f"reply:{reply.id}",
                  now=container.clock(), detail={"outcome": outcome})
@@ -75,38 +76,43 @@ def honour_texts_request(reply_id: RowId, request: Request, session: SessionDep,
                          container: ContainerDep, user: ClinicianUser,
                          action: Annotated[str, Form()] = "") -> Response:
     """The one tap for a patient who asked in words to stop or restart texts."""
-    reply = _reply(session, reply_id)
+    reply = _reply(session, reply_id, user)
     try:
         service.honour_texts_request(session, reply_id=reply.id, action=action,
                                      reviewer=user.email, plans=container.plans,
                                      policy=container.planning_policy, now=container.clock())
     except InvalidRequest as exc:
-        return page(request, "review_reply.html", _context(session, reply, error=str(exc)),
-                    status_code=422)
+        return page(request, "review_reply.html", _context(session, reply, user,
+                                                           error=str(exc)), status_code=422)
     audit.record(session, actor=user.email, action=f"sms_{action}", subject=f"reply:{reply.id}",
                  now=container.clock(), detail={"patient_id": reply.patient_id})
     flash(request, f"{service.CONSENT_ACTIONS[action]}.")
     return RedirectResponse("/review", status_code=303)
 
 
-def _reply(session: Session, reply_id: int) -> Reply:
+def _reply(session: Session, reply_id: int, user: User) -> Reply:
+    """The reply, if it belongs to a location the user works at; else not found."""
     try:
-        return service.get_reply(session, reply_id)
+        reply = service.get_reply(session, reply_id)
     except NotFound:
         raise PageNotFound(f"reply {reply_id}") from None
+    if not scope_of(session, user).sees(reply.location_id):
+        raise PageNotFound(f"reply {reply_id}")
+    return reply
 
 
-def _queue(session: Session, triage: str, now: datetime) -> dict[str, Any]:
+def _queue(session: Session, triage: str, now: datetime, user: User) -> dict[str, Any]:
     level = triage if triage in TRIAGE_LABELS else None
-    items = service.open_queue(session, triage=level, limit=QUEUE_SIZE)
-    counts = open_counts(session)
+    scope = scope_of(session, user)
+    items = service.open_queue(session, triage=level, limit=QUEUE_SIZE, where=scope.replies())
+    counts = open_counts(session, scope)
     return {"items": [i.reply for i in items], "triage": level or "", "counts": counts,
             "filters": TRIAGE_FILTERS, "triage_labels": TRIAGE_LABELS,
             "urgent": counts.get("urgent", 0), "now": now}
 
 
-def _context(session: Session, reply: Reply, **extra: Any) -> dict[str, Any]:
-    return {"reply": reply, "recent": recent_replies(session, reply),
+def _context(session: Session, reply: Reply, user: User, **extra: Any) -> dict[str, Any]:
+    return {"reply": reply, "recent": recent_replies(session, reply, scope_of(session, user)),
             "outcomes": service.OUTCOMES, "triage_labels": TRIAGE_LABELS,
             "zone": reply.patient.timezone if reply.patient else None, "error": None,
             "note": "", **extra}

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from aftercare.consent import consent_history
 from aftercare.db.models import ConsentEvent, Message, Patient, Procedure, Reply
+from aftercare.locations.scope import Scope
 from aftercare.patients.record import PatientPatch
 from aftercare.web.views.procedure_form import OTHER_ZONE, zone_choice
 
@@ -39,13 +40,17 @@ class Record:
     conversation: list[Entry]
 
 
-def patient_record(session: Session, patient: Patient) -> Record:
+def patient_record(session: Session, patient: Patient, scope: Scope) -> Record:
+    """What the user may see: the procedures at their locations, with what went and came."""
     procedures = list(session.scalars(select(Procedure).where(
-        Procedure.patient_id == patient.id).order_by(Procedure.performed_at.desc())))
+        Procedure.patient_id == patient.id, scope.procedures())
+        .order_by(Procedure.performed_at.desc())))
     messages = session.scalars(select(Message).where(
         Message.patient_id == patient.id, Message.audience == "patient",
+        Message.procedure_id.in_([p.id for p in procedures]),
         Message.status.not_in(("skipped", "cancelled"))))
-    replies = session.scalars(select(Reply).where(Reply.patient_id == patient.id))
+    replies = session.scalars(select(Reply).where(Reply.patient_id == patient.id,
+                                                  scope.replies()))
     entries = [Entry(m.sent_at or m.due_at, m.procedure_id, message=m) for m in messages]
     entries += [Entry(r.received_at, r.procedure_id, reply=r) for r in replies]
     entries.sort(key=lambda e: (e.at, e.reply is not None), reverse=True)

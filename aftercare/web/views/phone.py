@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from aftercare.db.models import Message, Patient, Reply
+from aftercare.locations.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,9 @@ class Bubble:
     key: str  # stable id, so the page can tell which bubbles are new
 
 
-def patients(session: Session, *, limit: int = 100) -> list[Patient]:
-    return list(session.scalars(select(Patient).order_by(Patient.id.desc()).limit(limit)))
+def patients(session: Session, scope: Scope, *, limit: int = 100) -> list[Patient]:
+    return list(session.scalars(select(Patient).where(scope.patients(Patient.id))
+                                .order_by(Patient.id.desc()).limit(limit)))
 
 
 def thread(session: Session, patient: Patient) -> list[Bubble]:

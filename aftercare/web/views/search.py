@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func, or_, select, union
 from sqlalchemy.orm import Session, joinedload
 
 from aftercare.db.models import Message, Patient, Procedure, Reply
+from aftercare.locations.scope import Scope
 
 PAGE_SIZE = 25
 COUNT_UP_TO = 1_000  # past this, "more than 1,000": narrow by day, name or type
@@ -56,8 +57,9 @@ class Results:
         return self.total > COUNT_UP_TO
 
 
-def search(session: Session, filters: Filters, *, clinic_zone: str) -> Results:
-    query = select(Procedure).join(Procedure.patient)
+def search(session: Session, filters: Filters, *, clinic_zone: str, scope: Scope) -> Results:
+    """Procedures matching the filters, at the locations `scope` lets the user see."""
+    query = select(Procedure).join(Procedure.patient).where(scope.procedures())
     q = filters.q.strip()
     if q:
         digits = re.sub(r"\D", "", q)

@@ -49,6 +49,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "location_id", name="pk_user_locations"),
     )
     default_id = _default_location()
+    # Everyone who signs in today works at the one clinic there was.
+    op.execute(sa.text("INSERT INTO user_locations (user_id, location_id)"
+                       " SELECT id, :id FROM users").bindparams(id=default_id))
     with op.batch_alter_table("procedures") as batch:
         batch.add_column(sa.Column("location_id", sa.Integer(), nullable=True))
     op.execute(sa.text("UPDATE procedures SET location_id = :id").bindparams(id=default_id))
@@ -57,6 +60,16 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_procedures_location_id_locations", "locations",
                                  ["location_id"], ["id"])
         batch.create_index("ix_procedures_location_id", ["location_id"])
+    with op.batch_alter_table("replies") as batch:
+        batch.add_column(sa.Column("location_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_replies_location_id_locations", "locations",
+                                 ["location_id"], ["id"])
+        batch.create_index("ix_replies_location_id", ["location_id"])
+    op.execute(sa.text(
+        "UPDATE replies SET location_id = (SELECT location_id FROM procedures"
+        " WHERE procedures.id = replies.procedure_id)"))
+    op.execute(sa.text("UPDATE replies SET location_id = :id WHERE location_id IS NULL"
+                       " AND read_at IS NOT NULL").bindparams(id=default_id))
     with op.batch_alter_table("oncall_shifts") as batch:
         batch.add_column(sa.Column("location_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_oncall_shifts_location_id_locations", "locations",
@@ -78,6 +91,10 @@ def _default_location() -> int:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("replies") as batch:
+        batch.drop_index("ix_replies_location_id")
+        batch.drop_constraint("fk_replies_location_id_locations", type_="foreignkey")
+        batch.drop_column("location_id")
     with op.batch_alter_table("oncall_shifts") as batch:
         batch.drop_index("ix_oncall_shifts_location_id")
         batch.drop_constraint("fk_oncall_shifts_location_id_locations", type_="foreignkey")
