@@ -87,7 +87,7 @@ def _checked(session: Session, *, requests: Sequence[ProcedureIn], plans: dict[s
     for i, request in enumerate(requests):
         if request.location not in places:
             problem = Problem(("location",), f"unknown location {request.location!r}; known: "
-                              + ", ".join(sorted(k for k in places if k)))
+                              + ", ".join(store.location_keys(session)))
             found = checked[i]
             checked[i] = [*found, problem] if isinstance(found, list) else [problem]
     already = store.already_logged(session, [c.request.external_id or None for c in checked

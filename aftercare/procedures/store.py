@@ -46,6 +46,11 @@ def location_ids(session: Session, keys: list[str | None]) -> dict[str | None, i
     return found
 
 
+def location_keys(session: Session) -> list[str]:
+    return list(session.scalars(select(Location.key).where(Location.archived_at.is_(None))
+                                .order_by(Location.id)))
+
+
 PatientKey = tuple[str, ...]
 
 

@@ -62,6 +62,21 @@ def test_sms_is_accepted_by_twilios_spec(prism_url: str) -> None:
 
 
 @pytest.mark.prism
+@pytest.mark.parametrize("sender, field", [("+12125550400", "From"),
+                                           ("MG" + "c" * 32, "MessagingServiceSid")])
+def test_a_location_sends_from_its_own_sender(prism_url: str, sender: str, field: str) -> None:
+    """A location's number or Messaging Service wins over the channel's default."""
+    recorder = RecordingHttpClient(prism_url)
+    channel = twilio(messaging_service_sid=SERVICE_SID, http_client=recorder)
+    channel.send(Outgoing(message_id=42, channel="sms", to="+15558675310", body="Walk.",
+                          sender=sender))
+    [request] = recorder.requests
+    assert request["data"][field] == sender
+    other = "MessagingServiceSid" if field == "From" else "From"
+    assert other not in request["data"]
+
+
+@pytest.mark.prism
 def test_sms_through_a_messaging_service(prism_url: str) -> None:
     recorder = RecordingHttpClient(prism_url)
     channel = twilio(from_number="", messaging_service_sid=SERVICE_SID, http_client=recorder)

@@ -1,0 +1,278 @@
+"""A clinic group's locations, on SQLite and PostgreSQL: texts in each location's name from
+its own sender, its quiet hours, replies matched within the location whose number they
+reached, alerts to the location's rota, the checks on a location's details, and staff who
+see only their own locations' patients (404 for the others', not 403)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from aftercare.cli import main
+from aftercare.container import Container
+from aftercare.db.models import Location, Message, OnCallShift, Procedure, Reply
+from aftercare.db.session import transaction
+from aftercare.dispatch.loop import dispatch_due
+from aftercare.errors import InvalidRequest
+from aftercare.locations.store import add_location, all_locations
+from aftercare.outbox.planned import plan_pending
+from aftercare.replies.sweep import read_unread
+from tests.conftest import REPO_ROOT, FrozenClock
+from tests.integration.test_web_support import add_user, make_web, text_of
+from tests.support.api import api_client
+from tests.support.factories import patient_payload, procedure_payload
+from tests.support.webhooks import AUTH_TOKEN, PUBLIC_URL, inbound_fields, post_signed
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday, 10:00 in New York, 07:00 in LA
+UPTOWN_SENDER = "+12125550400"
+LAKESIDE_SENDER = "MG" + "c" * 32
+UPTOWN = {"key": "uptown", "name": "Uptown Vein Care", "phone": "+1 212 555 0410",
+          "timezone": "America/New_York", "sms_sender": UPTOWN_SENDER,
+          "emergency_number": "911", "oncall_phone": "+12125550499"}
+LAKESIDE = {"key": "lakeside", "name": "Lakeside Legs", "phone": "+1 312 555 0420",
+            "timezone": "America/Chicago", "sms_sender": LAKESIDE_SENDER,
+            "quiet_hours_start": "19:00", "quiet_hours_end": "10:00"}
+
+
+@pytest.fixture
+def container(db_url: str, make_container: Callable[..., Container]) -> Container:
+    container = make_container(db_url, clock=FrozenClock(NOW), settings={
+        "twilio_auth_token": AUTH_TOKEN, "public_base_url": PUBLIC_URL,
+        "oncall_phone": "+12125550100"})
+    with transaction(container.sessions) as session:
+        for values in (UPTOWN, LAKESIDE):
+            add_location(session, values, phone_region="US")
+    return container
+
+
+@pytest.fixture
+def api(container: Container) -> Iterator[TestClient]:
+    with api_client(container) as client:
+        yield client
+
+
+def log(api: TestClient, container: Container, *, location: str | None, phone: str,
+        days_ago: float = 3, **patient: object) -> int:
+    extra = {"location": location} if location else {}
+    payload = procedure_payload(NOW - timedelta(days=days_ago), **extra,
+                                patient=patient_payload(phone=phone, **patient))
+    response = api.post("/api/procedures", json=payload)
+    assert response.status_code == 201, response.text
+    with transaction(container.sessions) as session:  # planned as if logged at the time
+        plan_pending(session, plans=container.plans, policy=container.planning_policy,
+                     now=NOW - timedelta(days=days_ago), limit=10)
+    return int(response.json()["id"])
+
+
+def rows(container: Container, **where: object) -> list[Message]:
+    with container.sessions() as session:
+        query = select(Message).order_by(Message.id)
+        for key, value in where.items():
+            query = query.where(getattr(Message, key) == value)
+        return list(session.scalars(query))
+
+
+def test_the_settings_are_the_default_location(container: Container) -> None:
+    with container.sessions() as session:
+        default, *others = all_locations(session)
+    assert (default.key, default.name, default.phone) == (
+        "main", container.settings.clinic_name, container.settings.clinic_phone)
+    assert default.sms_sender == ""  # the settings' own sender
+    assert [o.key for o in others] == ["uptown", "lakeside"]
+
+
+def test_texts_name_the_location_and_keep_its_quiet_hours(
+        api: TestClient, container: Container) -> None:
+    main_id = log(api, container, location=None, phone="+12125550181")
+    uptown_id = log(api, container, location="uptown", phone="+12125550182")
+    lakeside_id = log(api, container, location="lakeside", phone="+12125550183",
+                      timezone="America/Chicago")
+    assert api.get(f"/api/procedures/{uptown_id}").json()["location"] == "uptown"
+    main_texts = " ".join(m.body for m in rows(container, procedure_id=main_id))
+    uptown_texts = " ".join(m.body for m in rows(container, procedure_id=uptown_id))
+    assert container.settings.clinic_name in main_texts and "Uptown" not in main_texts
+    assert "Uptown Vein Care" in uptown_texts and container.settings.clinic_name not in \
+        uptown_texts
+    # Lakeside keeps quiet until 10:00: nothing of its plan is due before then locally.
+    for m in rows(container, procedure_id=lakeside_id, status="planned"):
+        local = datetime.fromisoformat(m.local_due)
+        assert not (local.hour >= 19 or local.hour < 10), (m.step, m.local_due)
+
+
+def test_an_unknown_location_is_refused_and_nothing_is_logged(
+        api: TestClient, container: Container) -> None:
+    payload = procedure_payload(NOW, location="nowhere",
+                                patient=patient_payload(phone="+12125550184"))
+    response = api.post("/api/procedures", json=payload)
+    assert response.status_code == 422
+    assert "unknown location 'nowhere'" in response.text and "uptown" in response.text
+    with container.sessions() as session:
+        assert session.scalars(select(Procedure)).all() == []
+
+
+def test_each_location_sends_from_its_own_sender(api: TestClient,
+                                                 container: Container) -> None:
+    log(api, container, location="uptown", phone="+12125550185", days_ago=0.1)
+    log(api, container, location="lakeside", phone="+12125550186", days_ago=0.1,
+        timezone="America/New_York")
+    log(api, container, location=None, phone="+12125550187", days_ago=0.1)
+    dispatch_due(sessions=container.sessions, channels=container.channels,
+                 policy=container.dispatch_policy, clock=container.clock)
+    sent = container.channels["sms"].sent  # type: ignore[attr-defined]
+    by_phone = {o.to: o for o in sent}
+    assert by_phone["+12125550185"].sender == UPTOWN_SENDER
+    assert by_phone["+12125550186"].sender == LAKESIDE_SENDER
+    assert by_phone["+12125550187"].sender == ""  # the settings' sender
+    assert by_phone["+12125550185"].clinic_name == "Uptown Vein Care"
+
+
+def test_a_reply_is_matched_within_the_location_whose_number_it_reached(
+        api: TestClient, container: Container) -> None:
+    phone = "+12125550188"  # one patient, treated at two locations
+    at_main = log(api, container, location=None, phone=phone, first_name="Rita")
+    at_uptown = log(api, container, location="uptown", phone=phone, first_name="Rita",
+                    days_ago=2)
+    with transaction(container.sessions) as session:
+        for m in session.scalars(select(Message).where(Message.kind == "check_in",
+                                                       Message.channel == "sms")):
+            m.status, m.sent_at = "sent", NOW - timedelta(hours=2)
+    post_signed(api, "/webhooks/twilio/sms", inbound_fields(phone, "a little bruising",
+                                                            To=UPTOWN_SENDER))
+    post_signed(api, "/webhooks/twilio/sms", inbound_fields(phone, "fine thanks"))
+    post_signed(api, "/webhooks/twilio/sms", inbound_fields("+12125550999", "who is this?",
+                                                            To=UPTOWN_SENDER))
+    read_unread(sessions=container.sessions, plans=container.plans,
+                settings=container.settings, clock=container.clock, queue=container.queue)
+    with container.sessions() as session:
+        uptown = session.scalar(select(Location.id).where(Location.key == "uptown"))
+        replies = {r.body: r for r in session.scalars(select(Reply))}
+    assert replies["a little bruising"].procedure_id == at_uptown
+    assert replies["a little bruising"].location_id == uptown
+    assert replies["fine thanks"].procedure_id in (at_main, at_uptown)
+    assert replies["who is this?"].patient_id is None
+    assert replies["who is this?"].location_id == uptown  # its inbox, not the default's
+
+
+def test_urgent_alerts_go_to_the_location_rota(api: TestClient, container: Container) -> None:
+    with transaction(container.sessions) as session:
+        lakeside = session.scalar(select(Location.id).where(Location.key == "lakeside"))
+        session.add_all(OnCallShift(location_id=lakeside, weekday=day, starts="00:00",
+                                    ends="00:00", name="Dr Lake", phone="+13125550500")
+                        for day in range(7))
+    log(api, container, location="lakeside", phone="+12125550189")
+    log(api, container, location="uptown", phone="+12125550190")
+    log(api, container, location=None, phone="+12125550191")
+    for phone in ("+12125550189", "+12125550190", "+12125550191"):
+        post_signed(api, "/webhooks/twilio/sms", inbound_fields(phone, "chest pain, can't breathe"))
+    read_unread(sessions=container.sessions, plans=container.plans,
+                settings=container.settings, clock=container.clock, queue=container.queue)
+    alerts = {m.reply_id: m.to_address for m in rows(container, kind="alert", channel="sms")}
+    safety = {m.reply_id: m.body for m in rows(container, kind="safety")}
+    with container.sessions() as session:
+        by_phone = {r.from_phone: r.id for r in session.scalars(select(Reply))}
+    assert alerts[by_phone["+12125550189"]] == "+13125550500"  # Lakeside's rota
+    assert alerts[by_phone["+12125550190"]] == "+12125550499"  # Uptown's own on-call phone
+    assert alerts[by_phone["+12125550191"]] == "+12125550100"  # the settings' contact
+    assert "Lakeside Legs" in safety[by_phone["+12125550189"]]
+    assert "+1 212 555 0410" in safety[by_phone["+12125550190"]]
+
+
+@pytest.mark.parametrize("values, field", [
+    ({**UPTOWN, "key": "Up Town"}, "key"),
+    ({**UPTOWN, "key": "uptown2", "timezone": "Mars/Base"}, "timezone"),
+    ({**UPTOWN, "key": "uptown2", "sms_sender": "555"}, "sms_sender"),
+    ({**UPTOWN, "key": "uptown2"}, "sms_sender"),  # Uptown's number already
+    ({**LAKESIDE, "key": "lake2", "sms_sender": "", "quiet_hours_end": ""}, "quiet_hours_end"),
+    ({**LAKESIDE, "key": "lake2", "sms_sender": "", "quiet_hours_start": "7pm"},
+     "quiet_hours_start"),
+    ({**UPTOWN, "key": "uptown", "sms_sender": ""}, "key"),  # taken
+    ({**UPTOWN, "key": "x", "name": "", "sms_sender": ""}, "name"),
+])
+def test_a_location_with_a_wrong_detail_is_refused(container: Container,
+                                                   values: dict[str, str], field: str) -> None:
+    with transaction(container.sessions) as session, pytest.raises(InvalidRequest) as refused:
+        add_location(session, values, phone_region="US")
+    assert refused.value.field == (field,)
+    with container.sessions() as session:
+        assert len(all_locations(session)) == 3
+
+
+def test_locations_from_the_command_line(container: Container, db_url: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {"AFTERCARE_DATABASE_URL": db_url,
+                       "AFTERCARE_VAR_DIR": str(tmp_path / "var"),
+                       "AFTERCARE_SCHEDULES_DIR": str(REPO_ROOT / "schedules"),
+                       "AFTERCARE_BROKER_URL": "memory://"}.items():
+        monkeypatch.setenv(key, value)
+    runner = CliRunner()
+    added = runner.invoke(main, ["locations", "add", "riverside", "--name", "Riverside",
+                                 "--phone", "+1 555 010 9999", "--timezone", "America/Denver"])
+    assert added.exit_code == 0, added.output
+    changed = runner.invoke(main, ["locations", "set", "riverside", "--sms-sender",
+                                   "(720) 555-0143"])
+    assert changed.exit_code == 0, changed.output
+    refused = runner.invoke(main, ["locations", "set", "riverside", "--timezone", "Nowhere"])
+    assert refused.exit_code != 0 and "timezone" in refused.output
+    listed = runner.invoke(main, ["locations", "list"])
+    assert "riverside\tRiverside\t+1 555 010 9999\tAmerica/Denver\t+17205550143" in listed.output
+    assert "main\t" in listed.output.splitlines()[0] and "[default]" in listed.output
+
+
+def test_staff_see_only_their_locations_patients(
+        make_container: Callable[..., Container], db_url: str) -> None:
+    web = make_web(make_container, db_url, clock=FrozenClock(NOW), settings={
+        "twilio_auth_token": AUTH_TOKEN, "public_base_url": PUBLIC_URL})
+    with transaction(web.container.sessions) as session:
+        add_location(session, UPTOWN, phone_region="US")
+    with api_client(web.container) as api:
+        ours = log(api, web.container, location=None, phone="+12125550192", first_name="Ours")
+        theirs = log(api, web.container, location="uptown", phone="+12125550193",
+                     first_name="Theirs")
+        post_signed(api, "/webhooks/twilio/sms", inbound_fields("+12125550193", "my calf hurts",
+                                                                To=UPTOWN_SENDER))
+        read_unread(sessions=web.container.sessions, plans=web.container.plans,
+                    settings=web.container.settings, clock=web.container.clock,
+                    queue=web.container.queue)
+    with web.container.sessions() as session:
+        their_patient = session.get(Procedure, theirs).patient_id  # type: ignore[union-attr]
+        their_reply = session.scalars(select(Reply)).one().id
+    add_user(web.container, "desk@example.org", "clinician")  # at the default location
+    assert web.login("desk@example.org").status_code == 303
+
+    listed = text_of(web.client.get("/procedures"))
+    assert "Ours" in listed and "Theirs" not in listed
+    assert "Theirs" not in text_of(web.client.get("/procedures?q=Theirs"))
+    assert "my calf hurts" not in web.client.get("/review").text
+    for path in (f"/procedures/{theirs}", f"/patients/{their_patient}",
+                 f"/patients/{their_patient}/export", f"/review/{their_reply}",
+                 f"/phone/{their_patient}"):
+        assert web.client.get(path).status_code == 404, path
+    cancel = web.post(f"/procedures/{theirs}/cancel", {"reason": "x"})
+    assert cancel.status_code == 404
+    assert web.client.get(f"/procedures/{ours}").status_code == 200
+
+    add_user(web.container, "boss@example.org", "admin")
+    web.client.cookies.clear()
+    assert web.login("boss@example.org").status_code == 303
+    assert "Theirs" in text_of(web.client.get("/procedures"))
+    assert web.client.get(f"/review/{their_reply}").status_code == 200
+    # The admin puts the clinician at Uptown too; now they see its patients.
+    with web.container.sessions() as session:
+        desk = session.scalar(select(Location.id).where(Location.key == "main"))
+    assert desk is not None
+    from aftercare.db.models import User
+    with web.container.sessions() as session:
+        clinician = session.scalars(select(User).where(User.email == "desk@example.org")).one()
+    saved = web.post(f"/admin/users/{clinician.id}/locations",
+                     {"location": ["main", "uptown"]}, token_from="/admin/users")
+    assert saved.status_code == 303
+    web.client.cookies.clear()
+    assert web.login("desk@example.org").status_code == 303
+    assert web.client.get(f"/procedures/{theirs}").status_code == 200
+    assert "my calf hurts" in web.client.get("/review").text
