@@ -24,7 +24,7 @@ from aftercare.timezones import find_zone
 REQUIRED = ("first_name", "phone", "sms_consent", "email_consent", "procedure_type",
             "performed_at")
 OPTIONAL = ("email", "timezone", "language", "side", "clinician", "visit_id", "patient_id",
-            "follow_up_at", "allow_duplicate")
+            "follow_up_at", "allow_duplicate", "location")
 COLUMNS = REQUIRED + OPTIONAL
 _SQUEEZED = {name.replace("_", ""): name for name in COLUMNS}
 MAX_ROWS = MAX_BATCH  # one transaction, as a batch through the API
@@ -174,6 +174,7 @@ def _request(values: dict[str, str], *, line: int, clinic_zone: str
                         "email_consent": email,
                         "external_id": values.get("patient_id") or None},
             "procedure_type": values["procedure_type"], "performed_at": performed_at,
+            "location": values.get("location", "").lower() or None,
             "side": values.get("side", "").lower() or None,
             "clinician": values.get("clinician") or None,
             "external_id": values.get("visit_id") or None,

@@ -4,6 +4,7 @@ through the logging service, as a batch from the API is. The web upload and
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from aftercare.careplans.schema import CarePlan
 from aftercare.procedures import service
 from aftercare.procedures.daylist import CellProblem, DayList, read_day_list, row_problems
+from aftercare.procedures.rules import Problem
 from aftercare.procedures.service import Logged
 from aftercare.queue import TaskQueue
 
@@ -33,15 +35,24 @@ class Imported:
 
 def import_day_list(session: Session, *, data: bytes, plans: dict[str, CarePlan],
                     phone_region: str, clinic_zone: str, queue: TaskQueue, now: datetime,
-                    dry_run: bool) -> Imported:
+                    dry_run: bool, locations: Collection[str | None] | None = None
+                    ) -> Imported:
     """The day list checked (`dry_run`) or logged whole; a list with any problem logs
     nothing and names each problem's line and column. A visit id logged before comes back
-    unchanged (`created` false): importing the same file twice plans nothing twice."""
+    unchanged (`created` false): importing the same file twice plans nothing twice.
+    `locations`: the location keys the importer may log at (None for the default one);
+    None: any."""
     day_list = read_day_list(data, clinic_zone=clinic_zone)
     result = Imported(day_list, problems=list(day_list.problems))
     if result.problems:
         return result
     requests = day_list.requests
+    if locations is not None:
+        result.problems = row_problems(day_list, {
+            i: [Problem(("location",), "you do not work at this location: ask an admin")]
+            for i, r in enumerate(requests) if r.location not in locations})
+        if result.problems:
+            return result
     if dry_run:
         refused = service.refusals(session, requests=requests, plans=plans,
                                    phone_region=phone_region, now=now)

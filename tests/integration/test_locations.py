@@ -276,3 +276,60 @@ def test_staff_see_only_their_locations_patients(
     assert web.login("desk@example.org").status_code == 303
     assert web.client.get(f"/procedures/{theirs}").status_code == 200
     assert "my calf hurts" in web.client.get("/review").text
+
+
+def test_the_form_asks_for_the_location_only_where_there_is_a_choice(
+        make_container: Callable[..., Container], db_url: str) -> None:
+    from tests.integration.test_web_procedures import form
+
+    web = make_web(make_container, db_url, clock=FrozenClock(NOW))
+    add_user(web.container, "one@example.org", "staff")  # at the default location only
+    assert web.login("one@example.org").status_code == 303
+    assert 'name="location"' not in web.client.get("/procedures/new").text.replace(
+        'type="hidden" name="location"', "")
+    with transaction(web.container.sessions) as session:
+        add_location(session, UPTOWN, phone_region="US")
+    add_user(web.container, "admin@example.org", "admin")  # every location
+    web.client.cookies.clear()
+    assert web.login("admin@example.org").status_code == 303
+    assert 'id="location"' in web.client.get("/procedures/new").text
+    unchosen = web.post("/procedures/new", form(), token_from="/procedures/new")
+    assert unchosen.status_code == 422 and "Choose where the procedure was done." in \
+        text_of(unchosen)
+    preview = web.post("/procedures/new", form(location="uptown"), token_from="/procedures/new")
+    assert preview.status_code == 200 and "Uptown Vein Care" in preview.text
+    saved = web.post("/procedures/new", form(location="uptown", step="save"),
+                     token_from="/procedures/new")
+    assert saved.status_code == 303
+    with web.container.sessions() as session:
+        procedure = session.scalars(select(Procedure)).one()
+        assert procedure.location.key == "uptown"
+    forged = web.post("/procedures/new", form(location="elsewhere", step="save",
+                                              phone="(212) 555-0143"),
+                      token_from="/procedures/new")
+    assert forged.status_code == 422
+
+
+def test_a_day_list_names_each_rows_location(container: Container) -> None:
+    from aftercare.procedures.daylist_import import import_day_list
+
+    csv = (b"first_name,phone,sms_consent,email_consent,procedure_type,performed_at,location\n"
+           b"Ada,(212) 555-0171,yes,no,sclerotherapy,2026-03-02 09:00,uptown\n"
+           b"Bea,(212) 555-0172,yes,no,sclerotherapy,2026-03-02 09:30,\n")
+
+    def run(locations: set[str | None] | None) -> object:
+        with transaction(container.sessions) as session:
+            return import_day_list(session, data=csv, plans=container.plans,
+                                   phone_region="US", clinic_zone="America/New_York",
+                                   queue=container.queue, now=NOW, dry_run=False,
+                                   locations=locations)
+
+    refused = run({None, "main"})  # someone who works at the default location only
+    assert [(p.line, p.column) for p in refused.problems] == [(2, "location")]  # type: ignore[attr-defined]
+    with container.sessions() as session:
+        assert session.scalars(select(Procedure)).all() == []
+    logged = run(None)
+    assert logged.ok  # type: ignore[attr-defined]
+    with container.sessions() as session:
+        where = {p.patient.first_name: p.location.key for p in session.scalars(select(Procedure))}
+    assert where == {"Ada": "uptown", "Bea": "main"}

@@ -9,10 +9,14 @@ import binascii
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from aftercare import audit
+from aftercare.db.models import User
 from aftercare.http.deps import ContainerDep, SessionDep
+from aftercare.locations.scope import scope_of
+from aftercare.locations.store import all_locations
 from aftercare.procedures.daylist import COLUMNS, MAX_BYTES, MAX_ROWS, REQUIRED
 from aftercare.procedures.daylist_import import import_day_list
 from aftercare.web.login import StaffUser
@@ -42,7 +46,7 @@ async def preview_or_log(request: Request, session: SessionDep, container: Conta
     imported = import_day_list(
         session, data=data, plans=container.plans, phone_region=settings.default_phone_region,
         clinic_zone=settings.clinic_timezone, queue=container.queue, now=container.clock(),
-        dry_run=not saving)
+        dry_run=not saving, locations=_where(session, user))
     if saving and imported.ok:
         total = len(imported.logged)
         audit.record(session, actor=user.email, action="import_day_list",
@@ -76,3 +80,12 @@ async def _data(file: object, carried: object, *, saving: bool) -> bytes | None:
 def _about() -> dict[str, object]:
     return {"columns": COLUMNS, "required": REQUIRED, "max_rows": MAX_ROWS,
             "max_kb": MAX_BYTES // 1024}
+
+
+def _where(session: Session, user: User) -> set[str | None]:
+    """The location keys this user may import to; None (no location column): the default."""
+    scope = scope_of(session, user)
+    keys: set[str | None] = {row.key for row in all_locations(session) if scope.sees(row.id)}
+    if scope.sees(scope.default_id):
+        keys.add(None)
+    return keys

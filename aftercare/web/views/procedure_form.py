@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from aftercare.careplans.schema import CarePlan
+from aftercare.db.models import Location
+from aftercare.locations.policy import planning_policy as location_policy
 from aftercare.planning import PatientContext, PlannedMessage, PlanningPolicy, plan_messages
 from aftercare.procedures.rules import Checked, Problem, check
 from aftercare.procedures.schemas import PatientIn, ProcedureIn
@@ -36,8 +38,9 @@ OTHER_ZONE = "other"
 LANGUAGES = (("en", "English"), ("es", "Spanish"))
 SIDES = (("", "Not recorded"), ("left", "Left"), ("right", "Right"), ("both", "Both"))
 FIELDS = ("first_name", "phone", "email", "timezone", "timezone_other", "language",
-          "sms_consent", "email_consent", "procedure_type", "date", "time", "side",
-          "clinician", "external_id", "follow_up_date", "follow_up_time", "allow_duplicate")
+          "sms_consent", "email_consent", "procedure_type", "location", "date", "time",
+          "side", "clinician", "external_id", "follow_up_date", "follow_up_time",
+          "allow_duplicate")
 
 
 @dataclass
@@ -68,10 +71,18 @@ def blank_form(*, clinic_zone: str, now: datetime) -> ProcedureForm:
 
 
 def check_form(form: Mapping[str, object], *, plans: Mapping[str, CarePlan], phone_region: str,
-               policy: PlanningPolicy, now: datetime) -> ProcedureForm:
+               policy: PlanningPolicy, now: datetime, locations: Mapping[str, Location]
+               ) -> ProcedureForm:
+    """`locations`: where this user may log procedures, by key; one is chosen for them."""
     values = {name: _text(form.get(name)) for name in FIELDS}
     result = ProcedureForm(values=values)
     errors = result.errors
+    if len(locations) == 1:
+        values["location"] = next(iter(locations))
+    location = locations.get(values["location"])
+    if location is None:
+        errors["location"] = ("Choose where the procedure was done." if locations
+                              else "You work at no location yet: ask an admin to add you.")
     # What only a form can get wrong: blanks and unanswered questions. The clinic's rules
     # come after, from the service's own check.
     if not values["first_name"]:
@@ -97,6 +108,7 @@ def check_form(form: Mapping[str, object], *, plans: Mapping[str, CarePlan], pho
                 sms_consent=values["sms_consent"] == "yes",
                 email_consent=values["email_consent"] == "yes"),
             procedure_type=values["procedure_type"], performed_at=performed_at,
+            location=values["location"],
             side=values["side"] or None,  # type: ignore[arg-type]
             clinician=values["clinician"] or None, external_id=values["external_id"] or None,
             follow_up_at=follow_up_at, allow_duplicate=values["allow_duplicate"] == "yes")
@@ -111,6 +123,7 @@ def check_form(form: Mapping[str, object], *, plans: Mapping[str, CarePlan], pho
         return result
     plan = plans[request.procedure_type]
     result.request, result.checked = request, checked
+    policy = location_policy(policy, location)
     result.preview = preview(request, plan=plan, policy=policy, now=now)
     last = all_too_late(result.preview, plan=plan, now=now, policy=policy)
     if last is not None:
