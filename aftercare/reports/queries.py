@@ -1,9 +1,10 @@
-"""The rows a report is computed from: procedures of a care plan (or all) performed in
-[since, until), their messages, their patients' replies and each reply's first review.
-A location filter belongs here once procedures have locations."""
+"""The rows a report is computed from: procedures of a care plan (or all), at some
+locations (or all), performed in [since, until), their messages, their patients' replies
+and each reply's first review."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -13,13 +14,16 @@ from aftercare.db.models import Message, Patient, Procedure, Reply, Review
 from aftercare.reports.figures import MessageRow, ProcedureRow, ReplyRow, Report, compute
 
 
-def report(session: Session, *, plan: str | None, since: datetime, until: datetime) -> Report:
+def report(session: Session, *, plan: str | None, since: datetime, until: datetime,
+           locations: Collection[int] | None = None) -> Report:
     query = (select(Procedure.id, Procedure.patient_id, Procedure.performed_at,
                     Patient.sms_opted_out_at)
              .join(Patient, Patient.id == Procedure.patient_id)
              .where(Procedure.performed_at >= since, Procedure.performed_at < until))
     if plan:
         query = query.where(Procedure.procedure_type == plan)
+    if locations is not None:
+        query = query.where(Procedure.location_id.in_(sorted(locations)))
     procedures = [ProcedureRow(id_, patient_id, performed_at, opted_out is not None)
                   for id_, patient_id, performed_at, opted_out in session.execute(query)]
     ids = [p.id for p in procedures]

@@ -333,3 +333,33 @@ def test_a_day_list_names_each_rows_location(container: Container) -> None:
     with container.sessions() as session:
         where = {p.patient.first_name: p.location.key for p in session.scalars(select(Procedure))}
     assert where == {"Ada": "uptown", "Bea": "main"}
+
+
+def test_reports_per_location(api: TestClient, container: Container, db_url: str,
+                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from aftercare.reports.queries import report
+
+    log(api, container, location="uptown", phone="+12125550194")
+    log(api, container, location="uptown", phone="+12125550195")
+    log(api, container, location=None, phone="+12125550196")
+    since, until = NOW - timedelta(days=10), NOW + timedelta(days=1)
+    with container.sessions() as session:
+        uptown = session.scalar(select(Location.id).where(Location.key == "uptown"))
+        assert uptown is not None
+        assert report(session, plan=None, since=since, until=until).procedures == 3
+        assert report(session, plan=None, since=since, until=until,
+                      locations=[uptown]).procedures == 2
+    for key, value in {"AFTERCARE_DATABASE_URL": db_url,
+                       "AFTERCARE_VAR_DIR": str(tmp_path / "var"),
+                       "AFTERCARE_SCHEDULES_DIR": str(REPO_ROOT / "schedules"),
+                       "AFTERCARE_BROKER_URL": "memory://"}.items():
+        monkeypatch.setenv(key, value)
+    printed = CliRunner().invoke(main, ["report", "--location", "uptown", "--since",
+                                        "2026-02-20", "--until", "2026-03-03", "--json"])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.output)["figures"]["procedures"] == 2
+    unknown = CliRunner().invoke(main, ["report", "--location", "nowhere", "--since",
+                                        "2026-02-20"])
+    assert unknown.exit_code != 0 and "unknown location 'nowhere'" in unknown.output
