@@ -191,7 +191,7 @@ def _anyone_can_sign_in(settings: Settings) -> bool:
 
 def _load_demo(settings: Settings, say: Callable[[str], None]) -> None:
     from aftercare.bootstrap import for_command
-    from aftercare.ops.demo import DEMO_ADMIN, load_demo
+    from aftercare.ops.demo import DEMO_ADMIN, DEMO_CLINICIAN, load_demo
 
     container = for_command(settings)
     try:
@@ -202,7 +202,7 @@ def _load_demo(settings: Settings, say: Callable[[str], None]) -> None:
         "worker plans and reads them in a few seconds")
     if loaded.admin_password:
         say(f"demo: sign in as {DEMO_ADMIN} with password {loaded.admin_password} "
-            "(shown once)")
+            f"(shown once); {DEMO_CLINICIAN}, same password, sees only the second location")
 
 
 def _supervise(children: list[subprocess.Popen[bytes]]) -> None:

@@ -1,6 +1,6 @@
-"""The demo data, on SQLite and PostgreSQL: through the logging service and the reply
-intake, read into one reply of each triage level, with someone on call; loading it again
-adds nothing."""
+"""The demo data, on SQLite and PostgreSQL: two locations, through the logging service and
+the reply intake, read into one reply of each triage level, with someone on call and a
+clinician of one location; loading it again adds nothing."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from aftercare.container import Container
-from aftercare.db.models import OnCallShift, Procedure, Reply, User
-from aftercare.ops.demo import DEMO_ADMIN, PATIENTS, load_demo
+from aftercare.db.models import Location, OnCallShift, Procedure, Reply, User
+from aftercare.ops.demo import DEMO_ADMIN, DEMO_CLINICIAN, PATIENTS, load_demo
 from tests.support.queue import run_planning, run_reading
 
 
@@ -28,7 +28,14 @@ def test_the_demo_fills_the_queue_once(db_url: str,
         assert triage == ["none", "review", "routine", "urgent"]
         assert all(p.planned_at for p in session.scalars(select(Procedure)))
         assert len(session.scalars(select(OnCallShift)).all()) == 7
-        assert [u.email for u in session.scalars(select(User))] == [DEMO_ADMIN]
+        users = {u.email: [loc.key for loc in u.locations]
+                 for u in session.scalars(select(User))}
+        assert users == {DEMO_ADMIN: ["main"], DEMO_CLINICIAN: ["lakeside"]}
+        at = {p.patient.first_name: p.location.key for p in session.scalars(select(Procedure))}
+        assert sorted(k for k, v in at.items() if v == "lakeside") == ["Harold", "Tobias"]
+        replied = {r.body: r.location_id for r in session.scalars(select(Reply))}
+        lakeside = session.scalar(select(Location.id).where(Location.key == "lakeside"))
+        assert sum(1 for where in replied.values() if where == lakeside) == 2
 
     again = load_demo(container)
     assert (again.procedures, again.replies, again.admin_password) == (0, 0, None)
