@@ -62,7 +62,7 @@ def now_on_call(session: Session, settings: Settings, at: datetime,
 
 
 ROTA_FIELDS = ("weekday", "starts", "ends", "name", "phone", "email", "backup_name",
-               "backup_phone", "backup_email")
+               "backup_phone", "backup_email", "location")
 
 
 def add_shift(session: Session, values: dict[str, str], *, by: str, phone_region: str
@@ -94,8 +94,15 @@ def add_shift(session: Session, values: dict[str, str], *, by: str, phone_region
     name = values.get("name", "").strip()
     if not name:
         raise InvalidRequest(("name",), "who is on call?")
+    location_id = None
+    if values.get("location", "").strip():  # empty: a shift for every location
+        location_id = session.scalar(select(Location.id).where(
+            Location.key == values["location"].strip()))
+        if location_id is None:
+            raise InvalidRequest(("location",), f"no location {values['location']!r}")
     row = OnCallShift(
-        weekday=int(weekday), starts=f"{parse_time(values['starts']):%H:%M}",
+        location_id=location_id, weekday=int(weekday),
+        starts=f"{parse_time(values['starts']):%H:%M}",
         ends=f"{parse_time(values['ends']):%H:%M}", name=name[:120], phone=phone("phone"),
         email=email("email"), backup_name=values.get("backup_name", "").strip()[:120] or None,
         backup_phone=phone("backup_phone"), backup_email=email("backup_email"), updated_by=by)

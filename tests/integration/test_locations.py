@@ -363,3 +363,26 @@ def test_reports_per_location(api: TestClient, container: Container, db_url: str
     unknown = CliRunner().invoke(main, ["report", "--location", "nowhere", "--since",
                                         "2026-02-20"])
     assert unknown.exit_code != 0 and "unknown location 'nowhere'" in unknown.output
+
+
+def test_an_admin_puts_a_shift_on_one_locations_rota(
+        make_container: Callable[..., Container], db_url: str) -> None:
+    web = make_web(make_container, db_url, clock=FrozenClock(NOW))
+    with transaction(web.container.sessions) as session:
+        add_location(session, LAKESIDE, phone_region="US")
+    add_user(web.container, "boss@example.org", "admin")
+    assert web.login("boss@example.org").status_code == 303
+    shift = {"weekday": "0", "starts": "08:00", "ends": "18:00", "name": "Dr Lake",
+             "phone": "(312) 555-0501"}
+    assert web.post("/admin/oncall", {**shift, "location": "lakeside"},
+                    token_from="/admin/oncall").status_code == 303
+    assert web.post("/admin/oncall", {**shift, "location": ""},
+                    token_from="/admin/oncall").status_code == 303
+    assert web.post("/admin/oncall", {**shift, "location": "nowhere"},
+                    token_from="/admin/oncall").status_code == 422
+    with web.container.sessions() as session:
+        lakeside = session.scalar(select(Location.id).where(Location.key == "lakeside"))
+        where = [s.location_id for s in session.scalars(select(OnCallShift)
+                                                        .order_by(OnCallShift.id))]
+    assert where == [lakeside, None]
+    assert "Lakeside Legs" in web.client.get("/admin/oncall").text

@@ -173,7 +173,9 @@ def _rota(session: Session, container: Container, *, values: dict[str, str] | No
           error: str | None = None, field: object = None) -> dict[str, object]:
     settings = container.settings
     shifts = rota.shifts(session)
+    places = {row.id: row for row in all_locations(session, archived=True)}
     return {"shifts": rota.rows(session), "weekdays": WEEKDAYS, "gaps": uncovered(shifts),
+            "places": places,
             "now": rota.now_on_call(session, settings, container.clock(), shifts),
             "fallback": rota.settings_contacts(settings)[0],
             "values": values or {}, "error": error, "error_field": field}
