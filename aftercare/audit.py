@@ -3,6 +3,7 @@ other patient details: the subject is a record reference such as "procedure:12".
 
 from __future__ import annotations
 
+import getpass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -11,15 +12,24 @@ from sqlalchemy.orm import Session
 from aftercare.db.models import AuditEvent
 
 
+def operator(by: str | None = None) -> str:
+    """Who runs a command, for the log: the name given, else the system user."""
+    return f"cli:{by or getpass.getuser()}"
+
+
 def record(session: Session, *, actor: str, action: str, subject: str, now: datetime,
            detail: dict[str, object] | None = None) -> None:
     session.add(AuditEvent(at=now, actor=actor, action=action, subject=subject, detail=detail))
 
 
 def events(session: Session, *, actor: str = "", action: str = "", subject: str = "",
-           limit: int = 50, offset: int = 0) -> tuple[list[AuditEvent], int]:
-    """A page of events, newest first, and how many match in all."""
+           subjects: list[str] | None = None, limit: int = 50, offset: int = 0
+           ) -> tuple[list[AuditEvent], int]:
+    """A page of events, newest first, and how many match in all. `subjects`: only events
+    about these records (a patient's)."""
     query = select(AuditEvent)
+    if subjects is not None:
+        query = query.where(AuditEvent.subject.in_(subjects))
     if actor:
         query = query.where(AuditEvent.actor == actor.strip().lower())
     if action:

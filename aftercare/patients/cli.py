@@ -4,12 +4,12 @@ again, or `--yes`."""
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import TYPE_CHECKING
 
 import click
 
+from aftercare import audit
 from aftercare.db.session import transaction
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.patients.erasure import erase_patient
@@ -29,13 +29,11 @@ def patients() -> None:
 @click.option("--by", default=None, help="who asks, for the audit log (default: you)")
 @click.pass_obj
 def export(obj: CommandContext, patient_id: int, by: str | None) -> None:
-    from aftercare import audit
-
     c = obj.container
     try:
         with transaction(c.sessions) as session:
             data = export_patient(session, patient_id=patient_id)
-            audit.record(session, actor=_actor(by), action="export_patient",
+            audit.record(session, actor=audit.operator(by), action="export_patient",
                          subject=f"patient:{patient_id}", now=c.clock())
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
@@ -60,12 +58,11 @@ def erase(obj: CommandContext, patient_id: int, reason: str, by: str | None,
     try:
         with transaction(c.sessions) as session:
             erased = erase_patient(session, patient_id=patient_id, reason=reason,
-                                   actor=_actor(by), now=c.clock(), store=c.media_store)
+                                   actor=audit.operator(by), now=c.clock(),
+                                   store=c.media_store)
     except (NotFound, InvalidRequest) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"patient {patient_id} erased: {erased.procedures} procedure(s), "
                f"{erased.messages} message(s) and {erased.replies} reply(ies) kept as counts")
 
 
-def _actor(by: str | None) -> str:
-    return f"cli:{by or getpass.getuser()}"

@@ -52,7 +52,7 @@ def erase_patient(session: Session, *, patient_id: int, reason: str, actor: str,
     procedure_ids = list(session.scalars(select(Procedure.id).where(
         Procedure.patient_id == patient_id)))
     for procedure_id in procedure_ids:  # nothing more is sent
-        service.cancel(session, procedure_id=procedure_id, reason=REASON)
+        service.cancel(session, procedure_id=procedure_id, reason=REASON, actor=actor, now=now)
     reply_ids = list(session.scalars(select(Reply.id).where(Reply.patient_id == patient_id)))
     for row_id in session.scalars(select(Message.id).where(
             Message.patient_id == patient_id, Message.status == "planned")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from aftercare import audit
 from aftercare.http.deps import ContainerDep, RowId, SessionDep, StaffDep
 from aftercare.http.errors import invalid_fields
 from aftercare.procedures import service
@@ -55,23 +56,29 @@ def log_procedures(body: ProcedureBatchIn, session: SessionDep, container: Conta
 
 
 @router.get("/{procedure_id}", response_model=ProcedureOut)
-def get_one(procedure_id: RowId, session: SessionDep, _: StaffDep) -> ProcedureOut:
-    return describe(get_procedure(session, procedure_id))
+def get_one(procedure_id: RowId, session: SessionDep, container: ContainerDep,
+            who: StaffDep) -> ProcedureOut:
+    procedure = get_procedure(session, procedure_id)
+    audit.record(session, actor=f"token:{who.name}", action="view_procedure",
+                 subject=f"procedure:{procedure_id}", now=container.clock(),
+                 detail={"via": "API"})
+    return describe(procedure)
 
 
 @router.patch("/{procedure_id}", response_model=ProcedureOut)
 def reschedule(procedure_id: RowId, body: ProcedurePatch, session: SessionDep,
-               container: ContainerDep, _: StaffDep) -> ProcedureOut:
+               container: ContainerDep, who: StaffDep) -> ProcedureOut:
     return describe(service.reschedule(
         session, procedure_id=procedure_id, patch=body, plans=container.plans,
-        policy=container.planning_policy, now=container.clock()))
+        policy=container.planning_policy, now=container.clock(), actor=f"token:{who.name}"))
 
 
 @router.post("/{procedure_id}/cancel", response_model=ProcedureOut)
-def cancel(procedure_id: RowId, session: SessionDep, _: StaffDep,
+def cancel(procedure_id: RowId, session: SessionDep, container: ContainerDep, who: StaffDep,
            body: CancelIn | None = None) -> ProcedureOut:
     return describe(service.cancel(session, procedure_id=procedure_id,
-                                   reason=(body or CancelIn()).reason))
+                                   reason=(body or CancelIn()).reason,
+                                   actor=f"token:{who.name}", now=container.clock()))
 
 
 def _created(logged: Logged) -> ProcedureCreated:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from pydantic import ValidationError
 
+from aftercare import audit
 from aftercare.db.session import transaction
 from aftercare.errors import NotFound
 from aftercare.procedures import service
@@ -118,6 +119,9 @@ def show(obj: CommandContext, procedure_id: int) -> None:
     try:
         with transaction(c.sessions) as session:
             out = describe(get_procedure(session, procedure_id))
+            audit.record(session, actor=audit.operator(), action="view_procedure",
+                         subject=f"procedure:{procedure_id}", now=c.clock(),
+                         detail={"via": "command line"})
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(out.model_dump_json(indent=2))
@@ -131,7 +135,8 @@ def cancel(obj: CommandContext, procedure_id: int, reason: str) -> None:
     c = obj.container
     try:
         with transaction(c.sessions) as session:
-            service.cancel(session, procedure_id=procedure_id, reason=reason)
+            service.cancel(session, procedure_id=procedure_id, reason=reason,
+                           actor=audit.operator(), now=c.clock())
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"procedure {procedure_id} cancelled")

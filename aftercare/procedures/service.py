@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from aftercare import audit
 from aftercare.careplans.schema import CarePlan
 from aftercare.db.models import Procedure
 from aftercare.db.session import after_commit
@@ -183,13 +184,15 @@ def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetim
 
 def reschedule(
     session: Session, *, procedure_id: int, patch: ProcedurePatch,
-    plans: dict[str, CarePlan], policy: PlanningPolicy, now: datetime,
+    plans: dict[str, CarePlan], policy: PlanningPolicy, now: datetime, actor: str,
 ) -> Procedure:
     """New time, zone or follow-up date: re-plan every message that has not gone yet.
 
     A procedure planning had set aside is planned again here, and its reason cleared; a
-    change that still cannot be planned is refused and changes nothing."""
+    change that still cannot be planned is refused and changes nothing. The audit log
+    keeps what changed, from what to what."""
     procedure = get_procedure(session, procedure_id)
+    before = _when(procedure)
     if procedure.status != "active":
         raise InvalidRequest(("status",), "a cancelled procedure cannot be rescheduled")
     # Checked against what the procedure will be, so a new follow-up alone is compared
@@ -217,17 +220,31 @@ def reschedule(
         reason = str(refused)
         field = "timezone" if "time zone" in reason else "performed_at"
         raise InvalidRequest((field,), f"cannot be planned: {reason}") from None
+    after = _when(procedure)
+    audit.record(session, actor=actor, action="reschedule_procedure",
+                 subject=f"procedure:{procedure.id}", now=now,
+                 detail={name: [before[name], after[name]] for name in before
+                         if before[name] != after[name]})
     return procedure
+
+
+def _when(procedure: Procedure) -> dict[str, str | None]:
+    return {"performed_at": procedure.performed_at.isoformat(),
+            "follow_up_at": procedure.follow_up_at.isoformat() if procedure.follow_up_at
+            else None, "timezone": procedure.patient.timezone}
 
 
 class _NotPlannable(Exception):
     pass
 
 
-def cancel(session: Session, *, procedure_id: int, reason: str) -> Procedure:
+def cancel(session: Session, *, procedure_id: int, reason: str, actor: str, now: datetime
+           ) -> Procedure:
     procedure = get_procedure(session, procedure_id)
     if procedure.status == "cancelled":
         return procedure
+    audit.record(session, actor=actor, action="cancel_procedure",
+                 subject=f"procedure:{procedure.id}", now=now, detail={"reason": reason})
     procedure.status = "cancelled"
     procedure.cancel_reason = reason
     writer.cancel(session, procedure_id=procedure.id, reason=f"procedure cancelled: {reason}")

@@ -73,13 +73,17 @@ def _out(reply: Reply) -> ReplyOut:
 
 
 @router.get("/api/reviews", response_model=ReviewPage)
-def review_queue(session: SessionDep, _: ClinicianDep,
+def review_queue(session: SessionDep, container: ContainerDep, who: ClinicianDep,
                  status: Literal["open"] = "open",
                  triage: Literal["urgent", "review", "routine"] | None = None,
                  limit: int = Query(default=50, ge=1, le=200),
                  offset: int = Query(default=0, ge=0, le=2**31 - 1)) -> ReviewPage:
     items = service.open_queue(session, triage=triage, limit=limit + 1, offset=offset)
     more = len(items) > limit
+    if items:
+        audit.record(session, actor=f"token:{who.name}", action="list_replies",
+                     subject="replies", now=container.clock(),
+                     detail={"replies": [i.reply.id for i in items[:limit]]})
     return ReviewPage(items=[_out(i.reply) for i in items[:limit]], limit=limit, offset=offset,
                       next_offset=offset + limit if more else None)
 

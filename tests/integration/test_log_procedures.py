@@ -150,7 +150,8 @@ def test_the_same_external_id_again_changes_nothing(container: Container) -> Non
 def test_a_retry_reports_the_procedure_as_it_is_now(container: Container) -> None:
     (logged,) = log(container, visit(external_id="visit-1"))
     with transaction(container.sessions) as session:
-        cancel(session, procedure_id=logged.procedure_id, reason="rebooked")
+        cancel(session, procedure_id=logged.procedure_id, reason="rebooked", actor="test",
+               now=NOW)
     assert log(container, visit(external_id="visit-1")) == [
         Logged(logged.procedure_id, "cancelled", False)]
 

@@ -67,7 +67,8 @@ def log_twins(container: Container) -> list[tuple[int, int]]:
             session.flush()
             if pair[0].patient.first_name == "Carl":
                 for p in pair:
-                    cancel(session, procedure_id=p.id, reason="rebooked")
+                    cancel(session, procedure_id=p.id, reason="rebooked", actor="test",
+                           now=NOW)
             twins.append((pair[0].id, pair[1].id))
     return twins
 

@@ -114,7 +114,8 @@ def test_a_reschedule_that_plans_it_clears_the_reason(container: Container) -> N
     with pytest.raises(InvalidRequest) as refused, transaction(container.sessions) as session:
         reschedule(session, procedure_id=zone,
                    patch=ProcedurePatch(performed_at=NOW - timedelta(hours=2)),
-                   plans=container.plans, policy=container.planning_policy, now=NOW)
+                   plans=container.plans, policy=container.planning_policy, now=NOW,
+                   actor="test")
     assert refused.value.field == ("timezone",)
     assert "time zone" in refused.value.message
     unchanged = procedure_row(container, zone)
@@ -124,7 +125,7 @@ def test_a_reschedule_that_plans_it_clears_the_reason(container: Container) -> N
                                 (zone, ProcedurePatch(timezone="America/Chicago"))):
         with transaction(container.sessions) as session:
             reschedule(session, procedure_id=procedure_id, patch=patch, plans=container.plans,
-                       policy=container.planning_policy, now=NOW)
+                       policy=container.planning_policy, now=NOW, actor="test")
         procedure = procedure_row(container, procedure_id)
         assert procedure.plan_error is None and procedure.planned_at == NOW
         assert any(m.status == "planned" for m in procedure.messages)

@@ -226,10 +226,11 @@ def test_admins_manage_users_and_tokens_and_read_the_audit_log(web: Web) -> None
     api = web.client.get("/api/procedures/1", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 401
     audit = text_of(web.client.get("/admin/audit"))
-    for action in ("create user", "change role", "create token", "revoke token", "login"):
+    for action in ("added user", "change role", "created API token", "revoked API token",
+                   "signed in"):
         assert action in audit, action
     filtered = text_of(web.client.get("/admin/audit?action=create_token"))
-    assert "token:front-desk" in filtered and " 1 event " in filtered
+    assert "created API token token front-desk" in filtered and " 1 event " in filtered
 
 
 def test_pages_carry_security_headers(web: Web) -> None:

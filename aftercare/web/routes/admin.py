@@ -23,6 +23,7 @@ from aftercare.web.login import AdminUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
 from aftercare.web.views.admin import revoke_token, tokens
+from aftercare.web.views.audit_words import in_words, patient_subjects
 from aftercare.web.views.paging import page_number
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(verify_csrf)],
@@ -118,16 +119,25 @@ def revoke(token_id: RowId, request: Request, session: SessionDep, container: Co
 
 
 @router.get("/audit")
-def audit_log(request: Request, session: SessionDep, user: AdminUser, actor: str = "",
-              action: str = "", subject: str = "",
-              page_no: Annotated[str, Query(alias="page")] = "1") -> Response:
+def audit_log(request: Request, session: SessionDep, container: ContainerDep,
+              user: AdminUser, actor: str = "", action: str = "", subject: str = "",
+              patient: str = "", page_no: Annotated[str, Query(alias="page")] = "1"
+              ) -> Response:
     number = page_number(page_no)
+    patient = patient.strip()
+    subjects = (patient_subjects(session, int(patient))
+                if patient.isdigit() and len(patient) < 10 else None)
+    if patient and subjects is None:
+        subjects = []  # not a patient number: nothing matches
     rows, total = audit.events(session, actor=actor, action=action, subject=subject,
-                               limit=AUDIT_PAGE, offset=(number - 1) * AUDIT_PAGE)
+                               subjects=subjects, limit=AUDIT_PAGE,
+                               offset=(number - 1) * AUDIT_PAGE)
     return page(request, "admin_audit.html", {
-        "events": rows, "total": total, "page_no": number,
+        "lines": in_words(session, rows, container.settings.clinic_timezone),
+        "total": total, "page_no": number,
         "pages": max(1, -(-total // AUDIT_PAGE)), "actions": audit.actions(session),
-        "filters": {"actor": actor, "action": action, "subject": subject}})
+        "filters": {"actor": actor, "action": action, "subject": subject,
+                    "patient": patient}})
 
 
 @router.get("/oncall")

@@ -43,6 +43,12 @@ def procedures_list(request: Request, session: SessionDep, container: ContainerD
                              page=page_number(page_no))
     results = search.search(session, filters, clinic_zone=container.settings.clinic_timezone,
                             scope=scope_of(session, user))
+    if results.rows:
+        # Which records the list showed (names and phones), never what was searched for.
+        audit.record(session, actor=user.email, action="list_procedures", subject="procedures",
+                     now=container.clock(), detail={
+                         "searched": bool(filters.q.strip()),
+                         "procedures": [r.procedure.id for r in results.rows]})
     return page(request, "procedures.html", {
         "filters": filters, "results": results, "plans": container.plans,
         "statuses": search.STATUSES})
@@ -73,15 +79,13 @@ async def reschedule(procedure_id: RowId, request: Request, session: SessionDep,
                                                 timezone=asked.zone,
                                                 follow_up_at=asked.follow_up_at),
                            plans=container.plans, policy=container.planning_policy,
-                           now=container.clock())
+                           now=container.clock(), actor=user.email)
     except InvalidRequest as exc:
         # Refused before anything changed: show the form again with the reason.
         name = "follow_up_date" if exc.field[-1:] == ("follow_up_at",) else "date"
         return page(request, "procedure.html", _context(
             session, container, procedure, reschedule_values=values,
             reschedule_errors={name: f"Not rescheduled: {exc.message}."}), status_code=422)
-    audit.record(session, actor=user.email, action="reschedule_procedure",
-                 subject=f"procedure:{procedure_id}", now=container.clock())
     flash(request, "Rescheduled: messages not sent yet were planned again.")
     return _back(procedure_id)
 
@@ -93,11 +97,10 @@ async def cancel(procedure_id: RowId, request: Request, session: SessionDep,
     reason = str(form.get("reason") or "").strip()[:200] or "cancelled by staff"
     _procedure(session, procedure_id, user)
     try:
-        service.cancel(session, procedure_id=procedure_id, reason=reason)
+        service.cancel(session, procedure_id=procedure_id, reason=reason, actor=user.email,
+                       now=container.clock())
     except NotFound:
         raise PageNotFound(f"procedure {procedure_id}") from None
-    audit.record(session, actor=user.email, action="cancel_procedure",
-                 subject=f"procedure:{procedure_id}", now=container.clock())
     flash(request, "Cancelled: no further messages will be sent for this procedure.")
     return _back(procedure_id)
 

@@ -33,7 +33,12 @@ QUEUE_SIZE = 100
 @router.get("/review")
 def review_queue(request: Request, session: SessionDep, container: ContainerDep,
                  user: ClinicianUser, triage: str = "") -> Response:
-    return page(request, "review_queue.html", _queue(session, triage, container.clock(), user))
+    context = _queue(session, triage, container.clock(), user)
+    if context["items"]:  # the page's own polls show the same list again: not logged
+        audit.record(session, actor=user.email, action="list_replies", subject="replies",
+                     now=container.clock(),
+                     detail={"replies": [r.id for r in context["items"]]})
+    return page(request, "review_queue.html", context)
 
 
 @router.get("/review/queue")
