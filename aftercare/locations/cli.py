@@ -79,3 +79,23 @@ def set_(obj: CommandContext, key: str, **values: str | None) -> None:
         field = ".".join(map(str, exc.field)) + ": " if isinstance(exc, InvalidRequest) else ""
         message = exc.message if isinstance(exc, InvalidRequest) else str(exc)
         raise click.ClickException(field + message) from None
+
+
+@locations.command("assign", help="Set where a user works: staff and clinicians see only these "
+                   "locations' patients.")
+@click.argument("email")
+@click.argument("keys", nargs=-1, required=True)
+@click.pass_obj
+def assign(obj: CommandContext, email: str, keys: tuple[str, ...]) -> None:
+    from aftercare.auth.users import UserError, find_by_email, set_locations
+
+    c = obj.container
+    try:
+        with transaction(c.sessions) as session:
+            user = find_by_email(session, email)
+            if user is None:
+                raise UserError(f"no user {email}")
+            set_locations(session, user_id=user.id, keys=list(keys))
+            click.echo(f"{user.email} works at {', '.join(sorted(keys))}")
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None

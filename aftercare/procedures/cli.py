@@ -37,6 +37,7 @@ def procedures() -> None:
 @click.option("--sms-consent/--no-sms-consent", required=True, default=None)
 @click.option("--email-consent/--no-email-consent", required=True, default=None)
 @click.option("--type", "procedure_type", required=True)
+@click.option("--location", default=None, help="a location's key; default: the default one")
 @click.option("--performed-at", required=True, help="ISO 8601 with offset")
 @click.option("--side", type=click.Choice(["left", "right", "both"]), default=None)
 @click.option("--clinician", default=None)
@@ -50,8 +51,8 @@ def procedures() -> None:
 @click.pass_obj
 def log(obj: CommandContext, first_name: str, phone: str, email: str | None, timezone: str,
         language: str, sms_consent: bool | None, email_consent: bool | None, procedure_type: str,
-        performed_at: str, side: str | None, clinician: str | None, external_id: str | None,
-        patient_external_id: str | None, follow_up_at: str | None,
+        location: str | None, performed_at: str, side: str | None, clinician: str | None,
+        external_id: str | None, patient_external_id: str | None, follow_up_at: str | None,
         allow_duplicate: bool) -> None:
     if sms_consent is None or email_consent is None:
         raise click.UsageError("answer both --sms-consent/--no-sms-consent and "
@@ -61,7 +62,8 @@ def log(obj: CommandContext, first_name: str, phone: str, email: str | None, tim
             "patient": {"first_name": first_name, "phone": phone, "email": email,
                         "timezone": timezone, "language": language, "sms_consent": sms_consent,
                         "email_consent": email_consent, "external_id": patient_external_id},
-            "procedure_type": procedure_type, "performed_at": performed_at, "side": side,
+            "procedure_type": procedure_type, "location": location,
+            "performed_at": performed_at, "side": side,
             "clinician": clinician, "external_id": external_id,
             "follow_up_at": follow_up_at, "allow_duplicate": allow_duplicate})
     except ValidationError as exc:
