@@ -33,7 +33,10 @@ def get_session(container: ContainerDep) -> Iterator[Session]:
         session.commit()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": committed before the response is sent. FastAPI's default ("request")
+# sends the response first, so a client could be told 201 for a write whose commit then
+# failed, and a browser following a redirect could read the page before the write landed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 # A row id in a path: PostgreSQL's integer ids stop at 2**31 - 1, and a larger number would
 # reach the driver and fail there (a 500) instead of being refused here (a 422).

@@ -11,10 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftercare import audit
-from aftercare.db.models import Patient, User
+from aftercare.db.models import Location, Patient, Procedure, User
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
 from aftercare.locations.scope import patient_visible, scope_of
 from aftercare.replies.webhooks import accept_sms
@@ -72,9 +73,15 @@ async def send_reply(patient_id: RowId, request: Request, session: SessionDep,
         flash(request, "Type a reply first.", "error")
         return RedirectResponse(f"/phone/{patient_id}", status_code=303)
     settings = container.settings
+    # To the number of the location that treated them last, as their phone would.
+    sender = session.scalar(
+        select(Location.sms_sender).join(Procedure, Procedure.location_id == Location.id)
+        .where(Procedure.patient_id == patient.id)
+        .order_by(Procedure.performed_at.desc()).limit(1))
     await accept_sms(container, {
         "MessageSid": "SM" + uuid.uuid4().hex, "From": patient.phone,
-        "To": settings.twilio_from_number or "+15550100000", "Body": text, "NumMedia": "0",
+        "To": sender or settings.twilio_from_number or "+15550100000", "Body": text,
+        "NumMedia": "0",
         "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01",
     })
     audit.record(session, actor=user.email, action="simulate_reply",
