@@ -130,15 +130,23 @@ def create_app(container: Container) -> FastAPI:
     from aftercare.review.api import router as review_router
     from aftercare.web import install_web
 
+    # Production serves the docs to signed-in users only (aftercare/web/routes/docs.py).
+    public_docs = container.settings.environment != "production"
     app = FastAPI(title="aftercare",
                   summary="Post-procedure aftercare reminders for vein clinics",
-                  version="0.1.0")
+                  version="0.1.0", docs_url="/docs" if public_docs else None,
+                  redoc_url="/redoc" if public_docs else None,
+                  openapi_url="/openapi.json" if public_docs else None)
     app.state.container = container
     for router in (procedures_router, fhir_router, patients_router, review_router,
                    webhooks_router, health_router, metrics_router):
         app.include_router(router)
     install_errors(app)
     install_web(app, container.settings)
+    if not public_docs:
+        from aftercare.web.routes import docs
+
+        app.include_router(docs.router)
     settings = container.settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={"/api/procedures/batch": settings.max_batch_body_bytes,

@@ -69,13 +69,27 @@ def tokens() -> None:
 @tokens.command("create", help="Create a token and print it once; only its hash is kept.")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["staff", "clinician", "admin"]), required=True)
-def tokens_create(name: str, role: str) -> None:
+@click.option("--owner", default=None, metavar="EMAIL",
+              help="the user who answers for it; disabling them ends it")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650),
+              help="how long it works")
+def tokens_create(name: str, role: str, owner: str | None, days: int) -> None:
+    from datetime import timedelta
+
     from aftercare.auth.tokens import create_token
+    from aftercare.auth.users import find_by_email
     from aftercare.db.session import make_engine, make_session_factory, transaction
 
     settings = Settings()
     with transaction(make_session_factory(make_engine(settings.database_url))) as session:
-        token = create_token(session, name=name, role=role)  # type: ignore[arg-type]
+        owner_id = None
+        if owner is not None:
+            found = find_by_email(session, owner)
+            if found is None or found.disabled_at is not None:
+                raise click.ClickException(f"no active user {owner}")
+            owner_id = found.id
+        token = create_token(session, name=name, role=role,  # type: ignore[arg-type]
+                             owner_id=owner_id, lifetime=timedelta(days=days))
     click.echo(token)
 
 

@@ -96,8 +96,11 @@ class Settings(BaseSettings):
     # a token revoked on another API process stops working within this many seconds.
     token_cache_seconds: float = Field(default=10.0, ge=0, le=300)
 
-    # Web sessions: signed cookies that expire.
+    # Web sessions: kept in the database, ended at sign-out or this long after sign-in.
     session_max_age_minutes: int = 12 * 60
+    # GET /metrics needs `Authorization: Bearer <this>` when set; unset, it is open in
+    # development and tests and 404 in production.
+    metrics_token: SecretStr | None = None
     # The patient phone simulator (try the loop without a phone); never in production.
     patient_phone_enabled: bool = True
 

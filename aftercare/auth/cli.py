@@ -32,3 +32,19 @@ def create(email: str, role: str, name: str) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+
+
+@users.command("unlock", help="Let EMAIL sign in at once after wrong passwords slowed it.")
+@click.argument("email")
+def unlock(email: str) -> None:
+    from aftercare.auth.users import unlock as unlock_account
+    from aftercare.db.session import make_engine, make_session_factory, transaction
+
+    engine = make_engine(Settings().database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            unlock_account(session, email=email)
+    finally:
+        engine.dispose()
+    # The same words whether or not the account exists: throttles are kept for both.
+    click.echo(f"{email.strip().lower()} can sign in again at once")

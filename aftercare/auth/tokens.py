@@ -10,40 +10,64 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from aftercare.db.models import ApiToken
+from aftercare.db.models import ApiToken, User
 
 Role = Literal["staff", "clinician", "admin"]
 ROLES: tuple[Role, ...] = ("staff", "clinician", "admin")
 # What each role may do: clinicians do what staff do and review; admins do everything.
 RANK = {"staff": 0, "clinician": 1, "admin": 2}
+# A token's life unless its maker says otherwise: a leaked one stops working on its own.
+DEFAULT_LIFETIME = timedelta(days=90)
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, name: str, role: Role) -> str:
+def create_token(session: Session, *, name: str, role: Role, owner_id: int | None = None,
+                 lifetime: timedelta = DEFAULT_LIFETIME, now: datetime | None = None) -> str:
+    """A new token, returned once. `owner_id`: the user who answers for it (disabling them
+    ends it); None makes a system token that only revoking or its expiry ends."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; known: {', '.join(ROLES)}")
+    if lifetime <= timedelta(0):
+        raise ValueError("a token must live a while")
     token = "act_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, role=role, token_hash=_hash(token)))
+    session.add(ApiToken(name=name, role=role, token_hash=_hash(token), user_id=owner_id,
+                         expires_at=(now or datetime.now(UTC)) + lifetime))
     return token
 
 
 def authenticate(session: Session, token: str, *, now: datetime) -> ApiToken | None:
     found = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    if found is None or found.revoked_at is not None:
+    if found is None or not usable(found, now=now):
         return None
+    if found.user_id is not None:
+        owner = session.get(User, found.user_id)
+        if owner is None or owner.disabled_at is not None:
+            return None
     # Recorded to the minute: a write on every request would cost more than it tells.
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
         found.last_used_at = now
     return found
+
+
+def usable(token: ApiToken, *, now: datetime) -> bool:
+    """Not revoked, not expired: checked again on a cached token, which may expire in it."""
+    return token.revoked_at is None and token.expires_at > now
+
+
+def revoke_for_user(session: Session, *, user_id: int, now: datetime) -> int:
+    """Revoke every token the user owns; callers forget the token cache after commit."""
+    return session.execute(  # type: ignore[attr-defined, no-any-return]
+        update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)).rowcount
 
 
 def allows(role: str, needed: Role) -> bool:

@@ -1,39 +1,23 @@
-"""People who sign in to the web app: creating them, signing in with a lockout, roles.
+"""People who sign in to the web app: creating them, roles, disabling, passwords.
 
-Callers own the transaction. A failed sign-in writes its counter, so the caller must commit
-even when it refuses the sign-in.
+Callers own the transaction. Signing in is aftercare/auth/signin.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aftercare.auth.passwords import dummy_hash, hash_password, needs_rehash, verify_password
-from aftercare.auth.tokens import ROLES, Role
+from aftercare.auth import sessions, throttle
+from aftercare.auth.passwords import hash_password
+from aftercare.auth.tokens import ROLES, Role, revoke_for_user
 from aftercare.db.models import Location, User
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 
 class UserError(ValueError):
     """A request about accounts the clinic's rules refuse; nothing was written."""
-
-
-@dataclass(frozen=True)
-class SignIn:
-    outcome: Literal["ok", "invalid", "locked", "disabled"]
-    user: User | None = None
-    locked_until: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
 
 
 def normalise_email(email: str) -> str:
@@ -56,40 +40,13 @@ def create_user(session: Session, *, email: str, role: str, password: str, name:
         password_hash = hash_password(password)
     except ValueError as exc:
         raise UserError(f"password: {exc}") from None
-    user = User(email=email, name=name.strip(), role=role, password_hash=password_hash,
-                failed_logins=0)
+    user = User(email=email, name=name.strip(), role=role, password_hash=password_hash)
     # At the default location until an admin says otherwise: a single clinic needs no more.
     first = session.scalar(select(Location).order_by(Location.id).limit(1))
     user.locations = [first] if first is not None else []
     session.add(user)
     session.flush()
     return user
-
-
-def authenticate(session: Session, *, email: str, password: str, now: datetime) -> SignIn:
-    """Check a sign-in. After MAX_FAILED_LOGINS wrong passwords in a row the account is
-    locked for LOCKOUT; while locked even the right password is refused (and not counted)."""
-    user = find_by_email(session, email)
-    if user is None:
-        verify_password(dummy_hash(), password)
-        return SignIn("invalid")
-    if user.disabled_at is not None:
-        return SignIn("disabled")
-    if user.locked_until is not None and user.locked_until > now:
-        return SignIn("locked", locked_until=user.locked_until)
-    if not verify_password(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins = 0
-            user.locked_until = now + LOCKOUT
-            return SignIn("locked", locked_until=user.locked_until)
-        return SignIn("invalid")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return SignIn("ok", user=user)
 
 
 def change_role(session: Session, *, user_id: int, role: str) -> User:
@@ -106,9 +63,29 @@ def set_disabled(session: Session, *, user_id: int, disabled: bool, now: datetim
     if disabled and user.role == "admin" and _active_admins(session) <= 1:
         raise UserError("this is the last admin; make someone else admin first")
     user.disabled_at = now if disabled else None
-    if not disabled:
-        user.failed_logins = 0
-        user.locked_until = None
+    if disabled:
+        # Callers forget the API token cache once this commits.
+        sessions.end_all(session, user_id=user.id, now=now)
+        revoke_for_user(session, user_id=user.id, now=now)
+    else:
+        unlock(session, email=user.email)
+    return user
+
+
+def unlock(session: Session, *, email: str) -> None:
+    """Let the account's next sign-in be checked at once (an admin vouching for the person)."""
+    throttle.clear(session, throttle.account_key(normalise_email(email)))
+
+
+def change_password(session: Session, *, user_id: int, password: str, now: datetime,
+                    keep_session: str | None = None) -> User:
+    """A new password ends every other session: whoever knew the old one is signed out."""
+    user = _get(session, user_id)
+    try:
+        user.password_hash = hash_password(password)
+    except ValueError as exc:
+        raise UserError(f"password: {exc}") from None
+    sessions.end_all(session, user_id=user.id, now=now, keep=keep_session)
     return user
 
 

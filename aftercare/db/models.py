@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -384,6 +385,11 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who answers for it: disabling them ends it. None only for a system token made without
+    # an owner (`aftercare tokens create` with no --owner, tests).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class User(Base):
@@ -398,12 +404,38 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Staff and clinicians see only these locations' patients; admins see every location.
     locations: Mapped[list[Location]] = relationship(secondary=user_locations,
                                                      order_by="Location.id")
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie holds a random secret; only its hash is kept here, so
+    ending a session (sign-out, disable, a new password) is a row update."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_agent: Mapped[str] = mapped_column(String(120), default="")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins for one account or one client address, keyed by a hash so an unknown
+    email gets a row exactly like a real one (and the table lists no addresses)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # No attempt is checked before this; stored as epoch seconds so the claim's arithmetic
+    # is plain SQL on SQLite and PostgreSQL alike.
+    not_before: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class OnCallShift(Base):

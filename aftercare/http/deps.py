@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from aftercare.auth.tokens import Role, allows, authenticate
+from aftercare.auth.tokens import Role, allows, authenticate, usable
 from aftercare.container import Container
 from aftercare.db.models import ApiToken
 
@@ -57,7 +57,7 @@ def _require(role: Role):  # type: ignore[no-untyped-def]
         token = container.token_cache.get(credentials.credentials)
         if token is None:
             token = await run_in_threadpool(_authenticate, container, credentials.credentials)
-        if token is None:
+        if token is None or not usable(token, now=container.clock()):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
         if not allows(token.role, role):

@@ -28,8 +28,9 @@ API_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-# JSON under /api carries PHI: never cached by a browser or a proxy.
-NO_STORE_PREFIXES = ("/api/",)
+# Pages and API answers may carry PHI: none is kept by a browser or a proxy (a shared
+# front-desk computer's back button included). Only the static files may be cached.
+CACHEABLE_PREFIXES = ("/static/",)
 
 
 class RequestContext:
@@ -45,7 +46,7 @@ class RequestContext:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _VALID_ID.match(given) else uuid.uuid4().hex
         path = str(scope.get("path", ""))
-        no_store = path.startswith(NO_STORE_PREFIXES)
+        no_store = not path.startswith(CACHEABLE_PREFIXES)
         started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:

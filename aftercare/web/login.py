@@ -1,19 +1,18 @@
-"""Who is signed in: the user id in the signed session cookie, checked on every request.
-
-The cookie expires (SessionMiddleware's max_age), and a session also ends
-`session_max_age_minutes` after sign-in however busy it was. The user is read from the
-database each time, so a disabled account or a changed role takes effect at once.
+"""Who is signed in: the signed cookie carries a server-side session's secret (and the CSRF
+token), checked against the database on every request, so signing out, disabling the user
+or a new password ends it at once, and a session ends `session_max_age_minutes` after
+sign-in however busy it was (aftercare/auth/sessions.py).
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 
+from aftercare.auth import sessions
 from aftercare.auth.tokens import Role, allows
 from aftercare.db.models import User
 from aftercare.http.deps import ContainerDep, SessionDep
@@ -32,11 +31,15 @@ class Forbidden(Exception):
         self.needed = needed
 
 
-def sign_in(request: Request, user: User, now: datetime) -> None:
-    # A fresh session (and CSRF token) at sign-in: nothing from before carries over.
+def sign_in(request: Request, secret: str) -> None:
+    # A fresh cookie (and CSRF token) at sign-in: nothing from before carries over.
     request.session.clear()
-    request.session.update(uid=user.id, login_at=now.timestamp(),
-                           csrf=secrets.token_urlsafe(32))
+    request.session.update(sid=secret, csrf=secrets.token_urlsafe(32))
+
+
+def session_secret(request: Request) -> str | None:
+    sid = request.session.get("sid")
+    return sid if isinstance(sid, str) and sid else None
 
 
 def sign_out(request: Request) -> None:
@@ -55,15 +58,11 @@ def safe_next(value: str | None) -> str:
 
 
 def current_user(request: Request, session: SessionDep, container: ContainerDep) -> User | None:
-    uid, login_at = request.session.get("uid"), request.session.get("login_at")
-    if not isinstance(uid, int) or not isinstance(login_at, int | float):
+    secret = session_secret(request)
+    if secret is None:
         return None
-    age_minutes = (container.clock().timestamp() - login_at) / 60
-    if age_minutes > container.settings.session_max_age_minutes or age_minutes < -5:
-        sign_out(request)
-        return None
-    user = session.get(User, uid)
-    if user is None or user.disabled_at is not None:
+    user = sessions.find_user(session, secret, now=container.clock())
+    if user is None:
         sign_out(request)
         return None
     request.state.user = user

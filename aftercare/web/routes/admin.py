@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from aftercare import audit
-from aftercare.auth import users
+from aftercare.auth import sessions, users
 from aftercare.auth.tokens import ROLES, create_token
 from aftercare.container import Container
 from aftercare.db.session import after_commit
@@ -75,7 +75,36 @@ def change_user(user_id: RowId, request: Request, session: SessionDep, container
         return RedirectResponse("/admin/users", status_code=303)
     audit.record(session, actor=user.email, action=action, subject=f"user:{changed.id}",
                  now=now, detail=detail or None)
+    if action == "disable_user":  # their tokens were revoked: no process may trust them now
+        after_commit(session, container.token_cache.forget_all)
     flash(request, f"Saved {changed.email}.")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id:int}/unlock")
+def unlock_user(user_id: RowId, request: Request, session: SessionDep, container: ContainerDep,
+                user: AdminUser) -> Response:
+    found = users.get_user(session, user_id)
+    if found is None:
+        raise PageNotFound(f"user {user_id}")
+    users.unlock(session, email=found.email)
+    audit.record(session, actor=user.email, action="unlock_user", subject=f"user:{found.id}",
+                 now=container.clock())
+    flash(request, f"{found.email} can sign in again at once.")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id:int}/sign-out")
+def sign_out_user(user_id: RowId, request: Request, session: SessionDep,
+                  container: ContainerDep, user: AdminUser) -> Response:
+    found = users.get_user(session, user_id)
+    if found is None:
+        raise PageNotFound(f"user {user_id}")
+    now = container.clock()
+    ended = sessions.end_all(session, user_id=found.id, now=now)
+    audit.record(session, actor=user.email, action="sign_out_everywhere",
+                 subject=f"user:{found.id}", now=now, detail={"sessions": ended})
+    flash(request, f"Signed {found.email} out everywhere ({ended} sessions).")
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -94,7 +123,8 @@ def new_token(request: Request, session: SessionDep, container: ContainerDep,
             "tokens": tokens(session), "roles": ROLES, "new_token": None,
             "error": "Give the token a name (the system that will use it) and a role."},
             status_code=422)
-    token = create_token(session, name=name, role=role)  # type: ignore[arg-type]
+    token = create_token(session, name=name, role=role,  # type: ignore[arg-type]
+                         owner_id=user.id, now=container.clock())
     session.flush()
     audit.record(session, actor=user.email, action="create_token", subject=f"token:{name}",
                  now=container.clock(), detail={"role": role})
