@@ -39,8 +39,9 @@ def create_token(session: Session, *, name: str, role: Role, owner_id: int | Non
     if lifetime <= timedelta(0):
         raise ValueError("a token must live a while")
     token = "act_" + secrets.token_urlsafe(32)
+    now = now or datetime.now(UTC)
     session.add(ApiToken(name=name, role=role, token_hash=_hash(token), user_id=owner_id,
-                         expires_at=(now or datetime.now(UTC)) + lifetime))
+                         created_at=now, expires_at=now + lifetime))
     return token
 
 
