@@ -21,8 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
 from aftercare.auth import throttle
-from aftercare.auth.tokens import DEFAULT_LIFETIME, create_token
-from aftercare.bootstrap import create_app
+from aftercare.auth.tokens import DEFAULT_LIFETIME, TokenCache, create_token
 from aftercare.cli import main
 from aftercare.container import Container
 from aftercare.db.migrate import upgrade
@@ -274,7 +273,7 @@ def test_a_disabled_owner_ends_the_token_whoever_disabled_them(web: Web, clock: 
                                                                ) -> None:
     nurse_id = add_user(web.container, NURSE, "staff")
     container = web.container
-    container.token_cache.__init__(ttl=0)  # type: ignore[misc]  # every request asks
+    container.token_cache = TokenCache(ttl=0)  # every request asks the database
     token = owned_token(container, nurse_id)
     with transaction(container.sessions) as session:
         session.get_one(User, nurse_id).disabled_at = clock.now  # not through the service
