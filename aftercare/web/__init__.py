@@ -1,7 +1,8 @@
 """The staff and clinician web app: server-rendered pages served by the API's own app.
 
-`install_web` adds the pages, the signed cookie session, security headers and the static
-files to the FastAPI app that `bootstrap.create_app` builds.
+`install_web` adds the pages, the signed cookie (a server-side session's key, the CSRF
+token, notices), security headers and the static files to the FastAPI app that
+`bootstrap.create_app` builds.
 """
 
 from __future__ import annotations
