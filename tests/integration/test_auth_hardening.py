@@ -28,7 +28,14 @@ from aftercare.db.migrate import upgrade
 from aftercare.db.models import ApiToken, LoginThrottle, User, UserSession
 from aftercare.db.session import transaction
 from tests.conftest import FrozenClock
-from tests.integration.test_web_support import PASSWORD, TOKEN, Web, add_user, make_web
+from tests.integration.test_web_support import (
+    PASSWORD,
+    TOKEN,
+    Web,
+    add_user,
+    make_web,
+    text_of,
+)
 
 NURSE = "nurse@example.org"
 
@@ -137,6 +144,7 @@ def test_an_admin_unlocks_on_the_users_page_and_with_the_cli(
     admin.post(f"/admin/users/{nurse_id}/unlock", {}, token_from="/admin/users")
     assert web.login(NURSE).status_code == 303
     assert ("admin@example.org", "unlock_user", f"user:{nurse_id}") in web.audit()
+    assert f"unlocked user {nurse_id}" in text_of(admin.client.get("/admin/audit"))
 
     web.post("/logout", {})
     for _ in range(6):

@@ -27,6 +27,8 @@ VERBS = {
     "import_day_list": "imported a day list", "login": "signed in",
     "login_failed": "could not sign in", "logout": "signed out", "create_user": "added user",
     "create_token": "created API token", "revoke_token": "revoked API token",
+    "unlock_user": "unlocked", "sign_out_everywhere": "signed out everywhere",
+    "change_password": "changed the password of",
     "add_location": "added", "change_location": "changed",
     "set_user_locations": "set the locations of", "add_oncall_shift": "added an on-call shift",
     "remove_oncall_shift": "removed an on-call shift", "purge_expired": "purged old words",
