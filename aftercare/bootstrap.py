@@ -230,6 +230,7 @@ def celery_app(settings: Settings, *, container: Container | None = None) -> Wor
             "read-unread-replies": _every(READ, 30.0),
             "escalate-urgent": _every("aftercare.escalate_urgent", 60.0),
             "fetch-photos": _every("aftercare.fetch_photos", 15.0),
+            "forget-stale-sign-ins": _every("aftercare.forget_stale_sign_ins", 3600.0),
             **({"purge-expired": _every("aftercare.purge_expired", 3600.0)}
                if settings.retention_days else {}),
         },

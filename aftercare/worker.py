@@ -101,6 +101,15 @@ def purge_expired(self: ContainerTask) -> dict[str, int]:
     return {"messages": purged.messages, "replies": purged.replies}
 
 
+@task("aftercare.forget_stale_sign_ins")
+def forget_stale_sign_ins(self: ContainerTask) -> dict[str, int]:
+    """Hourly: old sessions and quiet sign-in throttles."""
+    from aftercare.auth.housekeeping import forget_stale_sign_ins as forget
+
+    c = self.container
+    return forget(factory=c.sessions, now=c.clock())
+
+
 @task("aftercare.fetch_photos")
 def fetch_photos(self: ContainerTask) -> dict[str, int]:
     """Every 15 s: fetch the photos replies carried, keep them, delete them at Twilio."""

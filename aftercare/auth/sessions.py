@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
 from aftercare.db.models import User, UserSession
@@ -58,3 +58,13 @@ def end_all(session: Session, *, user_id: int, now: datetime, keep: str | None =
     if keep is not None:
         query = query.where(UserSession.id != _hash(keep))
     return session.execute(query.values(revoked_at=now)).rowcount  # type: ignore[attr-defined]
+
+
+def forget_ended(session: Session, *, now: datetime, after: timedelta = timedelta(days=30)
+                 ) -> int:
+    """Drop sessions that ended (expired or revoked) more than `after` ago; how many. The
+    audit log keeps who signed in and out."""
+    cutoff = now - after
+    return session.execute(  # type: ignore[attr-defined, no-any-return]
+        delete(UserSession).where(or_(UserSession.expires_at < cutoff,
+                                      UserSession.revoked_at < cutoff))).rowcount

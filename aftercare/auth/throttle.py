@@ -77,3 +77,10 @@ def claim(session: Session, key: str, policy: Policy, *, now: float) -> float:
 
 def clear(session: Session, *keys: str) -> None:
     session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+
+
+def forget_quiet(session: Session, *, now: float) -> int:
+    """Drop rows no policy still counts (every guessed email leaves one); how many."""
+    longest = max(ACCOUNT.forget + ACCOUNT.cap, ADDRESS.forget + ADDRESS.cap)
+    return session.execute(  # type: ignore[attr-defined, no-any-return]
+        delete(LoginThrottle).where(LoginThrottle.not_before < now - longest)).rowcount

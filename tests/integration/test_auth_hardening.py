@@ -21,7 +21,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
 from aftercare.auth import throttle
+from aftercare.auth.housekeeping import forget_stale_sign_ins
 from aftercare.auth.tokens import DEFAULT_LIFETIME, TokenCache, create_token
+from aftercare.bootstrap import celery_app
 from aftercare.cli import main
 from aftercare.container import Container
 from aftercare.db.migrate import upgrade
@@ -390,3 +392,21 @@ def test_production_hides_metrics_and_shows_docs_only_to_staff(
                        settings={**PRODUCTION, "metrics_token": "scrape-me-please"})
     assert scraper.client.get("/metrics", headers={
         "Authorization": "Bearer scrape-me-please"}).status_code == 200
+
+
+# --- housekeeping ---------------------------------------------------------------------
+
+
+def test_old_sessions_and_quiet_throttles_are_forgotten_hourly(
+        web: Web, clock: FrozenClock) -> None:
+    add_user(web.container, NURSE, "staff")
+    web.login(NURSE)
+    second_browser(web).login("nobody@example.org", "wrong password!")
+    forget = forget_stale_sign_ins
+    assert forget(factory=web.container.sessions, now=clock.now) == {
+        "sessions": 0, "throttles": 0}
+    later = clock.now + timedelta(days=31)
+    assert forget(factory=web.container.sessions, now=later) == {
+        "sessions": 1, "throttles": 2}  # the unknown email's and the address's
+    settings = web.container.settings
+    assert "forget-stale-sign-ins" in celery_app(settings).conf.beat_schedule
