@@ -36,6 +36,7 @@ class SignIn:
 
 @dataclass(frozen=True)
 class _Account:
+    address: str
     user_id: int | None
     password_hash: str
     disabled: bool
@@ -68,8 +69,9 @@ def _claim(factory: sessionmaker[Session], email: str, address: str, now: dateti
             return SignIn("throttled", retry_after=int(wait))
         user = find_by_email(session, email)
         if user is None:
-            return _Account(None, dummy_hash(), disabled=False)
-        return _Account(user.id, user.password_hash, disabled=user.disabled_at is not None)
+            return _Account(address, None, dummy_hash(), disabled=False)
+        return _Account(address, user.id, user.password_hash,
+                        disabled=user.disabled_at is not None)
 
 
 def _finish(factory: sessionmaker[Session], email: str, account: _Account, ok: bool,
@@ -84,6 +86,8 @@ def _finish(factory: sessionmaker[Session], email: str, account: _Account, ok: b
             _failed(session, email, "disabled", now)
             return SignIn("disabled")
         throttle.clear(session, throttle.account_key(email))
+        throttle.refund(session, throttle.address_key(account.address), throttle.ADDRESS,
+                        now=now.timestamp())
         user = session.get_one(User, account.user_id)
         user.last_login_at = now
         if new_hash is not None:

@@ -14,7 +14,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import and_, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,17 @@ def claim(session: Session, key: str, policy: Policy, *, now: float) -> float:
         return 0.0
     waiting = session.scalar(select(LoginThrottle.not_before).where(LoginThrottle.key == key))
     return max(1.0, math.ceil((waiting or now) - now))
+
+
+def refund(session: Session, key: str, policy: Policy, *, now: float) -> None:
+    """Take back the attempt `claim` counted, once it proved right: a clinic whose staff
+    all sign in from one address must not use up that address's budget."""
+    left = LoginThrottle.failures - 1
+    session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+        .values(failures=left,
+                not_before=case((and_(left < policy.free, LoginThrottle.not_before > now),
+                                 now), else_=LoginThrottle.not_before)))
 
 
 def clear(session: Session, *keys: str) -> None:

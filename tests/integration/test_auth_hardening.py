@@ -165,6 +165,17 @@ def test_one_address_guessing_many_accounts_is_slowed(web: Web) -> None:
     assert statuses == [401] * 20 + [429]
 
 
+def test_a_busy_clinic_behind_one_address_is_not_slowed_by_its_own_sign_ins(web: Web) -> None:
+    for n in range(25):
+        add_user(web.container, f"nurse{n}@example.org", "staff")
+    for n in range(25):
+        browser = second_browser(web)
+        if n % 5 == 0:
+            assert browser.login(f"nurse{n}@example.org", "a typo here").status_code == 401
+        assert browser.login(f"nurse{n}@example.org").status_code == 303, n
+    assert second_browser(web).login("nurse0@example.org", "typo").status_code == 401
+
+
 # --- 3. sign-ins wait among themselves ------------------------------------------------
 
 
