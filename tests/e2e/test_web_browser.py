@@ -222,3 +222,32 @@ def test_nobody_on_call_is_shown_until_the_rota_covers_now(
     expect(page.locator(".oncall-banner")).to_have_count(0)
     page.goto(server.base + "/review")
     expect(page.locator(".oncall-banner")).to_have_count(0)
+
+
+def test_an_admin_unlocks_a_guessed_account_and_signs_it_out_everywhere(
+        page: Page, browser: Any, server: Server) -> None:
+    """Wrong passwords slow an account (no lockout); the admin lets it in at once, then
+    ends its sessions from the users page, and the open tab is signed out."""
+    server.add_user("guessed@example.org", "staff", "Guessed")
+    server.add_user("chief@example.org", "admin", "Chief")
+    page.goto(server.base + "/login")
+    for _ in range(6):
+        page.get_by_label("Email").fill("guessed@example.org")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#login-error")).to_contain_text("Too many attempts")
+
+    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = admin_context.new_page()
+    try:
+        sign_in(admin, server, "chief@example.org", then="/admin/users")
+        admin.get_by_role("button", name="Unlock guessed@example.org").click()
+        expect(admin.get_by_text("can sign in again at once")).to_be_visible()
+
+        sign_in(page, server, "guessed@example.org")
+        admin.get_by_role("button", name="Sign guessed@example.org out everywhere").click()
+        expect(admin.get_by_text("Signed guessed@example.org out everywhere")).to_be_visible()
+        page.reload()
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    finally:
+        admin_context.close()
