@@ -311,7 +311,8 @@ def test_tokens_made_on_the_admin_page_belong_to_the_admin_and_expire(
     with web.container.sessions() as session:
         token = session.scalars(select(ApiToken)).one()
         assert (token.user_id, token.expires_at) == (admin_id, clock.now + DEFAULT_LIFETIME)
-    assert "Expires" in web.client.get("/admin/tokens").text
+    listed = text_of(web.client.get("/admin/tokens"))
+    assert "Expires" in listed and "front-desk staff admin@example.org" in listed
 
 
 def test_tokens_create_takes_an_owner_and_a_lifetime(db_url: str, tmp_path: Path,

@@ -7,12 +7,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aftercare.db.models import ApiToken
+from aftercare.db.models import ApiToken, User
 
 
-def tokens(session: Session) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None),
-                                                          ApiToken.created_at.desc())))
+def tokens(session: Session) -> list[tuple[ApiToken, str | None]]:
+    """Each token with its owner's email (None: a system token)."""
+    rows = session.execute(
+        select(ApiToken, User.email).outerjoin(User, User.id == ApiToken.user_id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()))
+    return [(token, email) for token, email in rows]
 
 
 def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken | None:
