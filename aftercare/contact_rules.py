@@ -17,8 +17,9 @@ from aftercare.careplans.schema import QuietHours
 # What a patient just texted is answered whatever their settings: the reply to a keyword and
 # the safety text after a red flag are required, even after STOP and at night.
 ANSWERS = frozenset({"keyword_reply", "safety"})
-# The service's own urgent messages: never held for quiet hours, never too late to send.
-URGENT = ANSWERS | {"alert"}
+# The service's own urgent messages, and a clinician's answer marked urgent: never held
+# for quiet hours, never too late to send (consent and opt-out still apply to the answer).
+URGENT = ANSWERS | {"alert", "urgent_answer"}
 # How a row held at send time is marked; the reason stays on the timeline once it is sent.
 WAITED = "waited for quiet hours to end"
 

@@ -231,6 +231,9 @@ class Message(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Its words removed by retention or erasure; the row stays, for the counts.
     body_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A text a person wrote (an answer to a patient): who sent it. None: the service's own.
+    sent_by: Mapped[str | None] = mapped_column(String(254))  # their email, or token:NAME
+    sent_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -261,7 +264,9 @@ class Reply(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)  # Twilio's; dedupes
-    from_phone: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    from_phone: Mapped[str] = mapped_column(String(32), index=True)  # "" for an email
+    from_email: Mapped[str | None] = mapped_column(String(254))  # an email reply's sender
     to_phone: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     media: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
@@ -462,6 +467,23 @@ class OnCallShift(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class CannedReply(Base):
+    """A ready-made answer staff choose on the answer form ("Please call us on
+    {clinic_phone}"). Placeholders are filled from the patient's location when it is sent."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    # None: offered at every location. No foreign key yet: per-location canned replies
+    # are a later change, which adds it.
+    location_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class ConsentEvent(Base):
     """One change of a patient's consent to a channel: when, how and by whom. The patient's
     own sms_consent / email_consent columns hold the answer now; these rows say how it came
@@ -494,7 +516,7 @@ class AuditEvent(Base):
 
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "ConsentEvent", "DeliveryEvent", "Location", "Message",
-    "OnCallShift", "Patient", "Procedure", "Reply", "ReplyMedia", "ReplyReading", "Review",
-    "User", "utcnow",
+    "ApiToken", "AuditEvent", "Base", "CannedReply", "ConsentEvent", "DeliveryEvent",
+    "Location", "Message", "OnCallShift", "Patient", "Procedure", "Reply", "ReplyMedia",
+    "ReplyReading", "Review", "User", "utcnow",
 ]

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from aftercare.db.models import Message, utcnow
 from aftercare.db.upsert import insert_ignoring
 
-Source = Literal["plan", "reply", "fallback"]
+# "answer": a person's text to a patient (id: the procedure); "inbox": to a number not on
+# file (id: the reply it answers). Their step is the form's idempotency key.
+Source = Literal["plan", "reply", "fallback", "answer", "inbox"]
 MESSAGES = cast(Table, Message.__table__)
 # Priority: urgent rows (safety texts, clinician alerts) are claimed and paced ahead of
 # every routine one (see outbox/claim.py and dispatch/ratelimit.py).
@@ -54,6 +56,8 @@ class NewMessage:
     to_address: str | None = None  # when it does not go to the patient on file
     expires_at: datetime | None = None  # too late to send after this (see contact_rules)
     priority: int = ROUTINE
+    sent_by: str | None = None  # who wrote it, when a person did
+    sent_by_user_id: int | None = None
 
     def row(self) -> dict[str, object]:
         return {**self.__dict__, "send_after": self.due_at, "attempts": 0}

@@ -24,6 +24,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         admin,
         auth,
         careplans,
+        conversations,
         day_list,
         locations,
         log_procedure,
@@ -39,7 +40,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.web_templates = make_templates(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (auth, log_procedure, day_list, procedures, patients, media, review,
-                   reports, careplans, phone, admin, locations, unsubscribe):
+                   reports, careplans, phone, admin, locations, unsubscribe, conversations):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(ContentSecurityPolicy)

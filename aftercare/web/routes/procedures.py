@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from aftercare import audit
 from aftercare.container import Container
+from aftercare.conversations import thread
 from aftercare.db.models import Procedure, Reply, User
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
@@ -23,6 +24,7 @@ from aftercare.web.login import StaffUser
 from aftercare.web.render import flash, on_wall_clock, page, zone_or_utc
 from aftercare.web.security import verify_csrf
 from aftercare.web.views import search, timeline, trend
+from aftercare.web.views.conversation import answer_form
 from aftercare.web.views.paging import page_number
 from aftercare.web.views.procedure_form import (
     COMMON_ZONES,
@@ -139,6 +141,9 @@ def _context(session: Session, container: Container, procedure: Procedure,
         "states": timeline.MESSAGE_STATES, "triage_labels": timeline.TRIAGE_LABELS,
         "outcomes": OUTCOMES, "zones": COMMON_ZONES, "other_zone": OTHER_ZONE,
         "reschedule_values": values, "reschedule_errors": {},
+        "conversation": thread.for_patient(session, procedure.patient_id),
+        **answer_form(session, action=f"/procedures/{procedure.id}/texts",
+                      location_id=procedure.location_id, to=procedure.patient.first_name),
     }
     context.update(extra)
     return context

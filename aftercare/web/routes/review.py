@@ -23,6 +23,7 @@ from aftercare.web.errors import PageNotFound
 from aftercare.web.login import ClinicianUser
 from aftercare.web.render import flash, page
 from aftercare.web.security import verify_csrf
+from aftercare.web.views.conversation import answer_form, conversation_of
 from aftercare.web.views.review import TRIAGE_FILTERS, open_counts, recent_replies
 from aftercare.web.views.timeline import TRIAGE_LABELS
 
@@ -117,7 +118,14 @@ def _queue(session: Session, triage: str, now: datetime, user: User) -> dict[str
 
 
 def _context(session: Session, reply: Reply, user: User, **extra: Any) -> dict[str, Any]:
-    return {"reply": reply, "recent": recent_replies(session, reply, scope_of(session, user)),
+    answerable = reply.procedure_id is not None or reply.channel == "sms"
+    form = answer_form(session, action=f"/review/{reply.id}/answer",
+                       location_id=reply.location_id,
+                       to="the patient" if reply.patient_id else "this number",
+                       urgent=reply.procedure_id is not None) if answerable else {}
+    return {**form, "answerable": answerable,
+            "conversation": conversation_of(session, reply), "reply": reply,
+            "recent": recent_replies(session, reply, scope_of(session, user)),
             "outcomes": service.OUTCOMES, "triage_labels": TRIAGE_LABELS,
             "zone": reply.patient.timezone if reply.patient else None, "error": None,
             "note": "", **extra}
