@@ -118,6 +118,8 @@ def build_channels(settings: Settings) -> dict[str, SendChannel]:
 
 
 def create_app(container: Container) -> FastAPI:
+    from aftercare.conversations.api import router as conversations_router
+    from aftercare.conversations.email_in import router as email_router
     from aftercare.fhir.api import router as fhir_router
     from aftercare.http.errors import install_errors
     from aftercare.http.middleware import BodySizeLimit
@@ -138,8 +140,9 @@ def create_app(container: Container) -> FastAPI:
                   redoc_url="/redoc" if public_docs else None,
                   openapi_url="/openapi.json" if public_docs else None)
     app.state.container = container
-    for router in (procedures_router, fhir_router, patients_router, review_router,
-                   webhooks_router, health_router, metrics_router):
+    for router in (procedures_router, conversations_router, fhir_router, patients_router,
+                   review_router, webhooks_router, email_router, health_router,
+                   metrics_router):
         app.include_router(router)
     install_errors(app)
     install_web(app, container.settings)
@@ -150,6 +153,7 @@ def create_app(container: Container) -> FastAPI:
     settings = container.settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={"/api/procedures/batch": settings.max_batch_body_bytes,
+                               "/webhooks/email/inbound": settings.max_inbound_email_bytes,
                                "/procedures/import": settings.max_batch_body_bytes})
     # Outermost: every response, a 413 included, gets its request id and security headers.
     app.add_middleware(RequestContext)

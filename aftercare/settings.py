@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     patient_phone_enabled: bool = True
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # POST /webhooks/email/inbound (an email provider's inbound parse): off while empty;
+    # the provider sends it as the password of the URL's basic auth, or `?key=`.
+    inbound_email_secret: SecretStr = SecretStr("")
+    # An email with its HTML and headers (attachments are not kept, but are posted).
+    max_inbound_email_bytes: int = Field(default=1024 * 1024, ge=1024)
     # POST /api/procedures/batch: 500 procedures take about 200 KB.
     max_batch_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 

@@ -21,7 +21,10 @@ from aftercare.db.models import Location, Message, Patient, Procedure, Reply
 
 
 def patients_for(session: Session, phone: str) -> list[Patient]:
-    """Everyone on file with this number, the one we texted most recently first."""
+    """Everyone on file with this number, the one we texted most recently first. No
+    number (an email reply, an erased patient's) is nobody's."""
+    if not phone:
+        return []
     patients = list(session.scalars(select(Patient).where(Patient.phone == phone)))
     if len(patients) < 2:
         return patients
