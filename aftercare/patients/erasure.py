@@ -62,7 +62,8 @@ def erase_patient(session: Session, *, patient_id: int, reason: str, actor: str,
         body="", subject=None, to_address=None, body_purged_at=now),
         execution_options={"synchronize_session": False}).rowcount  # type: ignore[attr-defined]
     session.execute(update(Reply).where(Reply.id.in_(reply_ids)).values(
-        body="", from_phone="", media=[], auto_response=None, body_purged_at=now),
+        body="", from_phone="", from_email=None, media=[], auto_response=None,
+        body_purged_at=now),
         execution_options={"synchronize_session": False})
     delete_reply_media(session, store=store, reply_ids=reply_ids)  # the photos, kept by us
     session.execute(update(Review).where(Review.reply_id.in_(reply_ids)).values(note=""),

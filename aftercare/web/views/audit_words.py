@@ -32,6 +32,9 @@ VERBS = {
     "add_location": "added", "change_location": "changed",
     "set_user_locations": "set the locations of", "add_oncall_shift": "added an on-call shift",
     "remove_oncall_shift": "removed an on-call shift", "purge_expired": "purged old words",
+    "text_patient": "texted the patient of", "text_number": "texted the number that sent",
+    "attach_reply": "attached to a patient", "add_canned_reply": "added a canned reply",
+    "archive_canned_reply": "removed a canned reply",
 }
 _FIELDS = {"performed_at": "performed", "follow_up_at": "follow-up", "timezone": "time zone"}
 
