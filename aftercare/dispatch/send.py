@@ -109,7 +109,9 @@ def recheck(message: Message, policy: DispatchPolicy, now: datetime) -> Decision
     if message.audience != "patient":
         return Go()  # clinician alerts go whatever the patient's settings
     procedure = message.procedure
-    if procedure is not None and procedure.status != "active" and message.kind != "safety":
+    # A person's answer still goes: the patient wrote to us about a procedure now off.
+    if procedure is not None and procedure.status != "active" \
+            and message.kind not in ("safety", "answer", "urgent_answer"):
         return Skip("procedure cancelled before sending")
     patient = message.patient
     if patient is None:

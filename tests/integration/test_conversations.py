@@ -191,6 +191,10 @@ def test_the_api_texts_once_per_idempotency_key_and_refuses_an_opt_out(web: Web)
         assert first.json()["message_id"] == again.json()["message_id"]
         assert client.post("/api/procedures/999999/messages",
                            json={"body": "x"}).status_code == 404
+        with transaction(web.container.sessions) as session:  # cancelled: still answered
+            session.get_one(Procedure, ids["procedure"]).status = "cancelled"
+        send_due(web.container)
+        assert answers(web.container)[0].status == "sent"
         with transaction(web.container.sessions) as session:
             session.get_one(Patient, ids["patient"]).sms_opted_out_at = NOW
         refused = client.post(url, json={"body": "Another"})
