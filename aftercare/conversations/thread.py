@@ -50,6 +50,14 @@ def for_number(session: Session, phone: str, *, limit: int = 200) -> list[Entry]
     return _merge(messages, replies)
 
 
+def for_email(session: Session, address: str, *, limit: int = 200) -> list[Entry]:
+    """An email address not on file: its emails (we do not answer by email)."""
+    replies = session.scalars(select(Reply).where(
+        Reply.patient_id.is_(None), Reply.from_email == address)
+        .order_by(Reply.id.desc()).limit(limit))
+    return _merge([], replies)
+
+
 def _merge(messages: Iterable[Message], replies: Iterable[Reply]) -> list[Entry]:
     entries = [Entry(at=m.sent_at or m.created_at, direction="out", channel=m.channel,
                      body=m.body, who=m.sent_by or "aftercare", status=m.status)

@@ -294,3 +294,41 @@ def test_email_reply_round_trip_is_read_and_an_urgent_one_alerts_on_call(
         ("sms", "+12125559999"), ("email", "oncall@example.org")}
     send_due(web.container)
     assert any(r.rcpt_tos == ["oncall@example.org"] for r in smtp_server.received)
+
+
+def test_an_unknown_email_is_in_the_inbox_and_another_locations_is_not(web: Web) -> None:
+    ids = seed(web.container)
+    with transaction(web.container.sessions) as session:
+        from aftercare.db.models import Location
+        uptown = Location(key="uptown", name="Uptown", phone="+1 555 010 9999",
+                          timezone="America/New_York")
+        session.add(uptown)
+        session.flush()
+        elsewhere = Reply(message_sid="SM" + "8" * 32, from_phone="+13105550100",
+                          to_phone="+15550100001", body="uptown stranger here",
+                          received_at=NOW, location_id=uptown.id, read_at=NOW,
+                          triage="review", triage_rank=1, review_status="open")
+        session.add(elsewhere)
+        session.flush()
+        elsewhere_id = elsewhere.id
+    posted = web.client.post(f"/webhooks/email/inbound?key={SECRET}", data={
+        "from": "someone@elsewhere.example", "to": "aftercare@clinic.example",
+        "subject": "question", "text": "is my appointment on Monday?"})
+    assert posted.status_code == 200
+    run_reading(web.container)
+    web.login("nurse@example.org")
+    inbox = text_of(web.client.get("/inbox"))
+    assert "someone@elsewhere.example" in inbox and "uptown stranger" not in inbox
+    with web.container.sessions() as session:
+        email = session.scalars(select(Reply).where(Reply.channel == "email")).one()
+        assert email.patient_id is None and email.triage == "review"
+    page = web.client.get(f"/inbox/{email.id}")
+    assert "appointment on Monday" in page.text and 'name="key"' not in page.text  # no SMS
+    assert web.client.get(f"/inbox/{elsewhere_id}").status_code == 404
+    refused = web.post(f"/inbox/{elsewhere_id}/answer", {"body": "hi", "key": "k" * 32},
+                       token_from="/inbox")
+    assert refused.status_code == 404
+    web.post(f"/inbox/{email.id}/attach", {"patient": str(ids["patient"])},
+             token_from="/inbox")
+    with web.container.sessions() as session:
+        assert session.get_one(Reply, email.id).procedure_id == ids["procedure"]

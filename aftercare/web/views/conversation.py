@@ -21,4 +21,6 @@ def answer_form(session: Session, *, action: str, location_id: int | None, to: s
 def conversation_of(session: Session, reply: Reply) -> list[thread.Entry]:
     if reply.patient_id is not None:
         return thread.for_patient(session, reply.patient_id)
+    if reply.from_email:
+        return thread.for_email(session, reply.from_email)
     return thread.for_number(session, reply.from_phone)

@@ -18,6 +18,7 @@ def recent_replies(session: Session, reply: Reply, scope: Scope, *, limit: int =
     """The same patient's (or, for an unknown number, the same phone's) other replies, at
     the locations the user sees."""
     who = (Reply.patient_id == reply.patient_id if reply.patient_id is not None
+           else Reply.from_email == reply.from_email if reply.from_email
            else Reply.from_phone == reply.from_phone)
     return list(session.scalars(
         select(Reply).where(who, Reply.id != reply.id, scope.replies())
