@@ -83,7 +83,9 @@ def honour_texts_request(session: Session, *, reply_id: int, action: str, review
         raise InvalidRequest(("action",), f"unknown action {action!r}; known: "
                              + ", ".join(CONSENT_ACTIONS))
     reply = get_reply(session, reply_id)
-    patients = patients_for(session, reply.from_phone)
+    # An email reply has no number: it is its own patient's.
+    patients = patients_for(session, reply.from_phone) or ([reply.patient] if reply.patient
+                                                           else [])
     if not patients:
         raise InvalidRequest(("action",), "this number is not a patient's")
     if action == "opt_out":
