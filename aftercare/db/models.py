@@ -239,6 +239,9 @@ class Message(Base):
 
     procedure: Mapped[Procedure | None] = relationship(back_populates="messages")
     patient: Mapped[Patient | None] = relationship()
+    # The reply it answers: a text to a number not on file goes from the number they texted.
+    answered: Mapped[Reply | None] = relationship(
+        primaryjoin="foreign(Message.reply_id) == Reply.id", viewonly=True)
 
 
 class Reply(Base):

@@ -179,11 +179,18 @@ def outgoing_for(message: Message) -> Outgoing:
         to = ""
     else:
         to = patient.phone if message.channel == "sms" else (patient.email or "")
+    sender: dict[str, str] = {}
+    if location is not None:
+        sender = {"sender": location.sms_sender, "clinic_name": location.name,
+                  "clinic_phone": location.phone}
+    elif patient is None and message.audience == "patient" and message.channel == "sms" \
+            and message.reply_id is not None and message.answered is not None:
+        # A number not on file: answered from the number it texted (a location's own).
+        sender = {"sender": message.answered.to_phone}
     return Outgoing(
         message_id=message.id, channel=message.channel,  # type: ignore[arg-type]
         to=to, body=message.body, subject=message.subject, language=message.language,
         claimed_at=message.claimed_at,
         patient_id=message.patient_id if message.audience == "patient" else None,
-        **({"sender": location.sms_sender, "clinic_name": location.name,
-            "clinic_phone": location.phone} if location is not None else {}),
+        **sender,
     )

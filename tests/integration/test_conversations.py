@@ -211,7 +211,7 @@ def test_an_unknown_number_is_in_the_inbox_answered_and_attached(web: Web) -> No
     from aftercare.replies.webhooks import accept_sms
     from tests.support.loop import run_async
     run_async(lambda: accept_sms(web.container, {
-        "MessageSid": "SM" + "9" * 32, "From": "+13105550199", "To": "+15550100000",
+        "MessageSid": "SM" + "9" * 32, "From": "+13105550199", "To": "+15550100777",
         "Body": "this is Maria, new phone. my calf is swollen, hot and painful"}))
     run_reading(web.container)
     with web.container.sessions() as session:
@@ -228,6 +228,9 @@ def test_an_unknown_number_is_in_the_inbox_answered_and_attached(web: Web) -> No
     assert (message.to_address, message.patient_id, message.reply_id) == (
         "+13105550199", None, stranger.id)
     send_due(web.container)
+    sms = web.container.channels["sms"].sent  # type: ignore[attr-defined]
+    assert [(o.to, o.sender) for o in sms if o.body == "Who is this, please?"] == [
+        ("+13105550199", "+15550100777")]  # from the number they texted
     assert "Who is this" in text_of(web.client.get(path))
     refused = web.post(f"{path}/attach", {"patient": "999999"}, token_from=path)
     assert refused.status_code == 303
