@@ -23,7 +23,7 @@ from aftercare.locations.store import all_locations
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import AdminUser, ClinicianUser, StaffUser
 from aftercare.web.render import flash, page
-from aftercare.web.routes.procedures import _procedure
+from aftercare.web.routes.procedures import procedure_in_scope
 from aftercare.web.security import verify_csrf
 from aftercare.web.views.conversation import answer_form, conversation_of
 
@@ -31,7 +31,8 @@ router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
-def _canned_id(value: str) -> int | None:
+def _row_id(value: str) -> int | None:
+    """A row id typed in a form, or None."""
     return int(value) if value.strip().isdigit() and len(value) < 10 else None
 
 
@@ -50,7 +51,7 @@ def text_from_timeline(procedure_id: RowId, request: Request, session: SessionDe
                        container: ContainerDep, user: StaffUser, body: FormText = "",
                        key: FormText = "", canned: FormText = "", urgent: FormText = ""
                        ) -> Response:
-    _procedure(session, procedure_id, user)
+    procedure_in_scope(session, procedure_id, user)
     back = RedirectResponse(f"/procedures/{procedure_id}#conversation-h", status_code=303)
     return _text_patient(request, session, container, user, back, procedure_id=procedure_id,
                          reply_id=None, body=body, key=key, canned=canned,
@@ -78,7 +79,7 @@ def _text_patient(request: Request, session: Session, container: Container, user
     try:
         queued = service.text_patient(
             session, procedure_id=procedure_id, body=body, key=key, urgent=urgent,
-            sender=Sender(user.email, user.id), canned_id=_canned_id(canned),
+            sender=Sender(user.email, user.id), canned_id=_row_id(canned),
             reply_id=reply_id, policy=container.dispatch_policy, now=container.clock(),
             queue=container.queue)
     except InvalidRequest as exc:
@@ -99,7 +100,7 @@ def _text_number(request: Request, session: Session, container: Container, user:
     try:
         queued = service.text_number(session, reply_id=reply.id, body=body, key=key,
                                      sender=Sender(user.email, user.id),
-                                     canned_id=_canned_id(canned), now=container.clock(),
+                                     canned_id=_row_id(canned), now=container.clock(),
                                      queue=container.queue)
     except InvalidRequest as exc:
         flash(request, f"Not sent: {exc.message}.", "error")
@@ -156,7 +157,7 @@ def inbox_attach(reply_id: RowId, request: Request, session: SessionDep,
                  container: ContainerDep, user: StaffUser, patient: FormText = "") -> Response:
     reply = _reply(session, reply_id, user)
     back = RedirectResponse(f"/inbox/{reply.id}", status_code=303)
-    patient_id = _canned_id(patient)
+    patient_id = _row_id(patient)
     if patient_id is None or not patient_visible(session, scope_of(session, user),
                                                  patient_id):
         flash(request, "Not attached: give the number of a patient you can see.", "error")
@@ -195,7 +196,7 @@ def add_canned(request: Request, session: SessionDep, container: ContainerDep,
                location: FormText = "") -> Response:
     try:
         added = canned_replies.add(session, label=label, body=body,
-                                   location_id=_canned_id(location), actor=user.email,
+                                   location_id=_row_id(location), actor=user.email,
                                    now=container.clock())
     except InvalidRequest as exc:
         return page(request, "admin_canned.html", _canned_context(

@@ -59,7 +59,7 @@ def procedures_list(request: Request, session: SessionDep, container: ContainerD
 @router.get("/procedures/{procedure_id:int}")
 def procedure_page(procedure_id: RowId, request: Request, session: SessionDep,
                    container: ContainerDep, user: StaffUser) -> Response:
-    procedure = _procedure(session, procedure_id, user)
+    procedure = procedure_in_scope(session, procedure_id, user)
     audit.record(session, actor=user.email, action="view_procedure",
                  subject=f"procedure:{procedure.id}", now=container.clock())
     return page(request, "procedure.html", _context(session, container, procedure))
@@ -70,7 +70,7 @@ async def reschedule(procedure_id: RowId, request: Request, session: SessionDep,
                      container: ContainerDep, user: StaffUser) -> Response:
     asked = check_reschedule(await request.form())
     values, errors = asked.values, asked.errors
-    procedure = _procedure(session, procedure_id, user)
+    procedure = procedure_in_scope(session, procedure_id, user)
     if errors:
         return page(request, "procedure.html", _context(
             session, container, procedure, reschedule_values=values, reschedule_errors=errors),
@@ -97,7 +97,7 @@ async def cancel(procedure_id: RowId, request: Request, session: SessionDep,
                  container: ContainerDep, user: StaffUser) -> Response:
     form = await request.form()
     reason = str(form.get("reason") or "").strip()[:200] or "cancelled by staff"
-    _procedure(session, procedure_id, user)
+    procedure_in_scope(session, procedure_id, user)
     try:
         service.cancel(session, procedure_id=procedure_id, reason=reason, actor=user.email,
                        now=container.clock())
@@ -107,7 +107,7 @@ async def cancel(procedure_id: RowId, request: Request, session: SessionDep,
     return _back(procedure_id)
 
 
-def _procedure(session: Session, procedure_id: int, user: User) -> Procedure:
+def procedure_in_scope(session: Session, procedure_id: int, user: User) -> Procedure:
     """The procedure, if it is at a location the user works at; else not found."""
     try:
         procedure = service.get_procedure(session, procedure_id)
