@@ -43,7 +43,7 @@ def text_patient(procedure_id: RowId, body: TextIn, session: SessionDep,
     queued = service.text_patient(
         session, procedure_id=procedure_id, body=body.body, canned_id=body.canned_id,
         urgent=body.urgent, key=idempotency_key or uuid.uuid4().hex,
-        sender=service.Sender(actor), policy=container.dispatch_policy,
+        sender=service.Sender(actor, who.user_id), policy=container.dispatch_policy,
         now=container.clock(), queue=container.queue)
     if queued.created:
         audit.record(session, actor=actor, action="text_patient",
