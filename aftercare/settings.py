@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # a token revoked on another API process stops working within this many seconds.
     token_cache_seconds: float = Field(default=10.0, ge=0, le=300)
 
+    # Clinicians and admins must sign in with a second factor (a TOTP app); unset: required
+    # in production only.
+    two_factor_required: bool | None = None
     # Web sessions: kept in the database, ended at sign-out or this long after sign-in.
     session_max_age_minutes: int = 12 * 60
     # GET /metrics needs `Authorization: Bearer <this>` when set; unset, it is open in
@@ -150,6 +153,12 @@ class Settings(BaseSettings):
     celery_events: bool = False
     # The worker's own Prometheus endpoint (send counters, lateness); None: not served.
     worker_metrics_port: int | None = None
+
+    @property
+    def two_factor_needed(self) -> bool:
+        if self.two_factor_required is not None:
+            return self.two_factor_required
+        return self.environment == "production"
 
     @property
     def is_sqlite(self) -> bool:

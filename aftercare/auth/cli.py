@@ -3,6 +3,8 @@ option, so it stays out of shell history and process lists."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from aftercare.settings import Settings
@@ -48,3 +50,28 @@ def unlock(email: str) -> None:
         engine.dispose()
     # The same words whether or not the account exists: throttles are kept for both.
     click.echo(f"{email.strip().lower()} can sign in again at once")
+
+
+@users.command("reset-password", help="Print a one-time link for EMAIL to set a new password "
+               "(works once, for a day).")
+@click.argument("email")
+def reset_password(email: str) -> None:
+    from aftercare import audit
+    from aftercare.auth.reset import reset_link
+    from aftercare.auth.users import find_by_email
+    from aftercare.db.session import make_engine, make_session_factory, transaction
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            user = find_by_email(session, email)
+            if user is None or user.disabled_at is not None:
+                raise click.ClickException(f"no active user {email}")
+            link = reset_link(user, secret_key=settings.secret_key.get_secret_value(),
+                              base_url=settings.public_base_url)
+            audit.record(session, actor=audit.operator(), action="password_reset_link",
+                         subject=f"user:{user.id}", now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    click.echo(link)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from aftercare import audit
-from aftercare.auth import sessions, throttle
+from aftercare.auth import second_factor, sessions, throttle
 from aftercare.auth.passwords import dummy_hash, hash_in_pool, needs_rehash, verify_in_pool
 from aftercare.auth.users import find_by_email, normalise_email
 from aftercare.db.models import User
@@ -24,7 +24,8 @@ from aftercare.db.models import User
 
 @dataclass(frozen=True)
 class SignIn:
-    outcome: Literal["ok", "invalid", "throttled", "disabled"]
+    # "second_factor": the password was right; a code from the app comes next
+    outcome: Literal["ok", "invalid", "throttled", "disabled", "second_factor"]
     user_id: int | None = None
     session_secret: str | None = None  # for the cookie, when ok
     retry_after: int = 0  # seconds, when throttled
@@ -89,14 +90,56 @@ def _finish(factory: sessionmaker[Session], email: str, account: _Account, ok: b
         throttle.refund(session, throttle.address_key(account.address), throttle.ADDRESS,
                         now=now.timestamp())
         user = session.get_one(User, account.user_id)
-        user.last_login_at = now
         if new_hash is not None:
             user.password_hash = new_hash
-        secret = sessions.start(session, user_id=user.id, now=now, lifetime=lifetime,
-                                user_agent=user_agent)
-        audit.record(session, actor=user.email, action="login", subject=f"user:{user.id}",
-                     now=now)
-        return SignIn("ok", user_id=user.id, session_secret=secret)
+        if second_factor.enrolled(user):
+            return SignIn("second_factor", user_id=user.id)
+        return _start(session, user, now=now, lifetime=lifetime, user_agent=user_agent)
+
+
+async def sign_in_with_code(factory: sessionmaker[Session], *, user_id: int, code: str,
+                            address: str, now: datetime, lifetime: timedelta,
+                            user_agent: str = "") -> SignIn:
+    """The second step: a code from the app (or a recovery code), throttled like passwords
+    on the account and the address, so a stolen password alone cannot try codes fast."""
+    return await run_in_threadpool(_code, factory, user_id, code, address, now, lifetime,
+                                   user_agent)
+
+
+def _code(factory: sessionmaker[Session], user_id: int, code: str, address: str,
+          now: datetime, lifetime: timedelta, user_agent: str) -> SignIn:
+    with factory() as session, session.begin():
+        user = session.get(User, user_id)
+        if user is None or user.disabled_at is not None:
+            return SignIn("invalid")
+        wait = max(throttle.claim(session, throttle.address_key(address), throttle.ADDRESS,
+                                  now=now.timestamp()),
+                   throttle.claim(session, throttle.account_key(user.email), throttle.ACCOUNT,
+                                  now=now.timestamp()))
+        if wait:
+            _failed(session, user.email, "throttled", now)
+            return SignIn("throttled", retry_after=int(wait))
+    with factory() as session, session.begin():  # the claim stands whatever happens next
+        user = session.get_one(User, user_id)
+        how = second_factor.verify(session, user=user, code=code, now=now)
+        if how is None:
+            _failed(session, user.email, "wrong code", now)
+            return SignIn("second_factor", user_id=user.id)
+        throttle.clear(session, throttle.account_key(user.email))
+        throttle.refund(session, throttle.address_key(address), throttle.ADDRESS,
+                        now=now.timestamp())
+        return _start(session, user, now=now, lifetime=lifetime, user_agent=user_agent,
+                      detail={"second_factor": how})
+
+
+def _start(session: Session, user: User, *, now: datetime, lifetime: timedelta,
+           user_agent: str, detail: dict[str, object] | None = None) -> SignIn:
+    user.last_login_at = now
+    secret = sessions.start(session, user_id=user.id, now=now, lifetime=lifetime,
+                            user_agent=user_agent)
+    audit.record(session, actor=user.email, action="login", subject=f"user:{user.id}",
+                 now=now, detail=detail)
+    return SignIn("ok", user_id=user.id, session_secret=secret)
 
 
 def _failed(session: Session, email: str, outcome: str, now: datetime) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -413,9 +414,25 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Second factor (auth/two_factor.py): the TOTP secret once enrolled, and the time step
+    # of the last code used, so no code signs in twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Staff and clinicians see only these locations' patients; admins see every location.
     locations: Mapped[list[Location]] = relationship(secondary=user_locations,
                                                      order_by="Location.id")
+
+
+class RecoveryCode(Base):
+    """A one-time code for signing in without the phone; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UserSession(Base):
@@ -520,6 +537,6 @@ class AuditEvent(Base):
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "CannedReply", "ConsentEvent", "DeliveryEvent",
-    "Location", "Message", "OnCallShift", "Patient", "Procedure", "Reply", "ReplyMedia",
-    "ReplyReading", "Review", "User", "utcnow",
+    "Location", "Message", "OnCallShift", "Patient", "Procedure", "RecoveryCode", "Reply",
+    "ReplyMedia", "ReplyReading", "Review", "User", "utcnow",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aftercare.web.login import Forbidden, LoginRequired, login_url
+from aftercare.web.login import EnrolmentRequired, Forbidden, LoginRequired, login_url
 from aftercare.web.render import page
 from aftercare.web.security import CsrfRejected
 
@@ -21,6 +21,10 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(_: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(EnrolmentRequired)
+    async def _enrol(_: Request, __: EnrolmentRequired) -> Response:
+        return RedirectResponse("/account/two-factor", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 
 from aftercare.auth import sessions
+from aftercare.auth.second_factor import must_enrol
 from aftercare.auth.tokens import Role, allows
 from aftercare.db.models import User
 from aftercare.http.deps import ContainerDep, SessionDep
@@ -76,11 +77,22 @@ def current_user(request: Request, session: SessionDep, container: ContainerDep)
 OptionalUser = Annotated[User | None, Depends(current_user)]
 
 
+class EnrolmentRequired(Exception):
+    """A clinician or admin without a second factor where one is required: they set it up
+    before anything else."""
+
+
+# What someone who must enrol may still open: the enrolment itself and the way out.
+ENROLMENT_PATHS = ("/account/two-factor", "/logout")
+
+
 def require(role: Role):  # type: ignore[no-untyped-def]
-    def check(request: Request, user: OptionalUser) -> User:
+    def check(request: Request, user: OptionalUser, container: ContainerDep) -> User:
         if user is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise LoginRequired(target if request.method == "GET" else request.url.path)
+        if request.url.path not in ENROLMENT_PATHS and must_enrol(user, container.settings):
+            raise EnrolmentRequired()
         if not allows(user.role, role):
             raise Forbidden(role)
         return user

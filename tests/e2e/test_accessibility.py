@@ -76,7 +76,8 @@ def test_no_page_has_a_serious_accessibility_violation(page: Page, server: Serve
              f"/procedures/{procedure}", f"/patients/{patient}", "/review", f"/review/{reply}",
              "/reports", "/plans", "/phone", f"/phone/{patient}", "/admin/users",
              "/admin/tokens", "/admin/oncall", "/admin/locations", "/admin/audit",
-             "/admin/canned", "/inbox", "/procedures/999999", "/account"]
+             "/admin/canned", "/inbox", "/procedures/999999", "/account",
+             "/account/two-factor", "/reset/not-a-link"]
     for path in pages:
         page.goto(server.base + path)
         check(page, path)

@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from aftercare import audit
-from aftercare.auth import sessions, users
+from aftercare.auth import second_factor, sessions, users
+from aftercare.auth.reset import reset_link
 from aftercare.auth.tokens import ROLES, create_token
 from aftercare.container import Container
 from aftercare.db.session import after_commit
@@ -91,6 +92,36 @@ def unlock_user(user_id: RowId, request: Request, session: SessionDep, container
     audit.record(session, actor=user.email, action="unlock_user", subject=f"user:{found.id}",
                  now=container.clock())
     flash(request, f"{found.email} can sign in again at once.")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id:int}/reset-password")
+def reset_password(user_id: RowId, request: Request, session: SessionDep,
+                   container: ContainerDep, user: AdminUser) -> Response:
+    """A one-time link for the user to set a new password (shown once, to pass on)."""
+    found = users.get_user(session, user_id)
+    if found is None:
+        raise PageNotFound(f"user {user_id}")
+    settings = container.settings
+    link = reset_link(found, secret_key=settings.secret_key.get_secret_value(),
+                      base_url=settings.public_base_url)
+    audit.record(session, actor=user.email, action="password_reset_link",
+                 subject=f"user:{found.id}", now=container.clock())
+    flash(request, f"Give {found.email} this link (it works once, for a day): {link}")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id:int}/two-factor/reset")
+def reset_two_factor(user_id: RowId, request: Request, session: SessionDep,
+                     container: ContainerDep, user: AdminUser) -> Response:
+    found = users.get_user(session, user_id)
+    if found is None:
+        raise PageNotFound(f"user {user_id}")
+    second_factor.reset(session, user=found)
+    sessions.end_all(session, user_id=found.id, now=container.clock())
+    audit.record(session, actor=user.email, action="reset_two_factor",
+                 subject=f"user:{found.id}", now=container.clock())
+    flash(request, f"{found.email} sets up two-step sign-in again at the next sign-in.")
     return RedirectResponse("/admin/users", status_code=303)
 
 
