@@ -69,3 +69,43 @@ def test_a_clinician_answers_and_the_patient_phone_shows_it(
     expect(page.locator(".bubbles")).to_contain_text("keep walking and wear your stockings",
                                                      timeout=WAIT_MS)
     shots(page, "conversation-patient-phone")
+
+
+def test_staff_attach_a_text_from_an_unknown_number_to_a_patient(
+        page: Page, server: Server, people: dict[str, str]) -> None:
+    """A patient texts from a new phone: the reply waits in the inbox until staff say whose
+    it is; then it is on that patient's timeline, read as theirs."""
+    from sqlalchemy import create_engine, text
+
+    now = datetime.now(UTC)
+    logged = json.loads(server.cli(
+        "procedures", "log", "--first-name", "Consuelo", "--phone", "(212) 555-0188",
+        "--tz", daytime_zone(now), "--sms-consent", "--no-email-consent",
+        "--type", "sclerotherapy", "--performed-at", (now - timedelta(hours=5)).isoformat()))
+    engine = create_engine(server.env["AFTERCARE_DATABASE_URL"])
+    with engine.begin() as conn:  # as the webhook stores it; the worker reads it
+        conn.execute(text(
+            "INSERT INTO replies (message_sid, from_phone, to_phone, body, media, received_at,"
+            " present, absent, reasons, review_status, escalation_level, created_at,"
+            " triage_rank) VALUES ('SMnewphone1', '+13125550177', '+15550100000',"
+            " 'this is Consuelo on my new phone, the bruise is bigger', '[]', :now, '[]',"
+            " '[]', '[]', 'pending', 0, :now, 9)"), {"now": now})
+        patient = conn.execute(text("SELECT patient_id FROM procedures WHERE id = :id"),
+                               {"id": logged["id"]}).scalar_one()
+    engine.dispose()
+
+    sign_in(page, server, people["clinician"], then="/inbox")
+    item = page.get_by_role("link", name=re.compile(r"312"))
+    deadline = datetime.now(UTC) + timedelta(milliseconds=WAIT_MS)
+    while item.count() == 0 and datetime.now(UTC) < deadline:  # the worker reads it
+        page.wait_for_timeout(500)
+        page.reload()
+    item.first.click()
+    page.get_by_label("Patient number").fill(str(patient))
+    page.get_by_role("button", name="Attach").click()
+    expect(page.get_by_text("Attached: the reply was read again as the patient's.")
+           ).to_be_visible()
+    expect(page).to_have_url(server.base + f"/procedures/{logged['id']}")
+    expect(page.get_by_text("the bruise is bigger").first).to_be_visible()
+    page.goto(server.base + "/inbox")
+    expect(page.get_by_text("the bruise is bigger")).to_have_count(0)
