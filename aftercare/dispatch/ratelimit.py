@@ -10,6 +10,10 @@ claimed; a dispatcher claims only as many SMS as the sender can start within a s
 (`room`), so a backlog waits in the outbox, not in sleeping worker threads. The clock is
 Redis's own (TIME), so workers on machines with skewed clocks still agree.
 
+Each sender keeps its own pace: a location with a number (or Messaging Service) of its own
+is paced on its own key, at its override or the clinic-wide rate. How many SMS one claim
+takes is still bounded by the channel's own sender's room.
+
 Urgent texts (a safety reply, a clinician alert) do not queue behind reminders: they have
 their own slots starting now, and the routine queue gives up as many, so over time the
 sender still keeps its rate (at worst one slot is shared for a moment, which Twilio queues).
@@ -59,14 +63,17 @@ return first - now
 
 
 class SendLimiter(Protocol):
-    """Pacing of one SMS sender. Other channels are not paced."""
+    """Pacing of SMS senders: the channel's own (`sender` None) or a location's number or
+    Messaging Service. Other channels are not paced."""
 
     def room(self, within: float) -> int | None:
-        """How many SMS the sender can start within `within` seconds; None: no limit."""
+        """How many SMS the default sender can start within `within` seconds; None: no
+        limit."""
         ...
 
-    def reserve(self, count: int, *, urgent: bool) -> list[float]:
-        """Slots for `count` SMS, as seconds from now, urgent ones ahead of the rest."""
+    def reserve(self, count: int, *, urgent: bool, sender: str | None = None) -> list[float]:
+        """Slots for `count` SMS from `sender`, as seconds from now, urgent ones ahead of
+        the rest."""
         ...
 
 
@@ -77,7 +84,7 @@ class NoLimit:
     def room(self, within: float) -> int | None:
         return None
 
-    def reserve(self, count: int, *, urgent: bool) -> list[float]:
+    def reserve(self, count: int, *, urgent: bool, sender: str | None = None) -> list[float]:
         return [0.0] * count
 
 
@@ -86,26 +93,32 @@ class RedisRateLimit:
     redis: Any  # redis.Redis
     sender: str  # the from number or Messaging Service SID the SMS channel sends as
     rate_per_second: float
+    # Other senders (locations' own): their override, else `base_rate` (the settings' rate,
+    # when this sender's own is an override), else this sender's rate.
+    overrides: Mapping[str, float] = field(default_factory=dict)
+    base_rate: float | None = None
     _scripts: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
-    @property
-    def _interval_us(self) -> int:
-        return int(1_000_000 / self.rate_per_second)
+    def _rate(self, sender: str) -> float:
+        return self.overrides.get(sender, self.base_rate or self.rate_per_second)
 
     def room(self, within: float) -> int | None:
         found = self._call(ROOM_LUA, keys=[KEY_PREFIX + self.sender],
-                           args=[self._interval_us, int(within * 1_000_000)])
+                           args=[int(1_000_000 / self.rate_per_second),
+                                 int(within * 1_000_000)])
         return None if found is None else int(found)
 
-    def reserve(self, count: int, *, urgent: bool) -> list[float]:
-        if count <= 0:
-            return []
+    def reserve(self, count: int, *, urgent: bool, sender: str | None = None) -> list[float]:
+        sender = sender or self.sender
+        rate = self._rate(sender) if sender != self.sender else self.rate_per_second
+        if count <= 0 or rate <= 0:
+            return [0.0] * max(count, 0)
         first_us = self._call(RESERVE_LUA,
-                              keys=[KEY_PREFIX + self.sender, KEY_PREFIX + "urgent:" + self.sender],
-                              args=[self._interval_us, count, "1" if urgent else "0"])
+                              keys=[KEY_PREFIX + sender, KEY_PREFIX + "urgent:" + sender],
+                              args=[int(1_000_000 / rate), count, "1" if urgent else "0"])
         if first_us is None:
             return [0.0] * count
-        first, interval = int(first_us) / 1_000_000, 1 / self.rate_per_second
+        first, interval = int(first_us) / 1_000_000, 1 / rate
         return [max(first, 0.0) + i * interval for i in range(count)]
 
     def _call(self, script: str, *, keys: list[str], args: list[object]) -> Any:
@@ -133,4 +146,6 @@ def build_limiter(*, redis_url: str | None, sender: str, rate_per_second: float,
     import redis
 
     client = redis.Redis.from_url(redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
-    return RedisRateLimit(client, sender=sender, rate_per_second=rate)
+    return RedisRateLimit(client, sender=sender, rate_per_second=rate,
+                          overrides={k: v for k, v in overrides.items() if k != sender},
+                          base_rate=rate_per_second)

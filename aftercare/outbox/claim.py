@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
-from aftercare.db.models import Message
+from aftercare.db.models import Location, Message, Procedure
 from aftercare.outbox.writer import URGENT
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def claim_due(session: Session, *, now: datetime, limit: int, urgent_first: bool
     claimed: dict[int, float] = {}
     routine: ColumnElement[bool] = true()
     if urgent_first:
-        claimed |= _slots(_claim(session, now, limit, Message.priority == URGENT),
+        claimed |= _slots(session, _claim(session, now, limit, Message.priority == URGENT),
                           limiter, urgent=True)
         routine = Message.priority != URGENT
     room = limiter.room(PACING_HORIZON) if limiter is not None else None
@@ -43,8 +43,21 @@ def claim_due(session: Session, *, now: datetime, limit: int, urgent_first: bool
     else:
         rows = _claim(session, now, min(left, room), routine, Message.channel == "sms")
         rows += _claim(session, now, left - len(rows), routine, Message.channel == "email")
-    claimed |= _slots(sorted(rows), limiter, urgent=False)
+    claimed |= _slots(session, sorted(rows), limiter, urgent=False)
     return claimed
+
+
+def own_senders(session: Session, ids: list[int]) -> dict[int, str]:
+    """The SMS rows among `ids` that go from a location's own sender, with that sender (the
+    rest go from the channel's)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Message.id, Location.sms_sender)
+        .join(Procedure, Procedure.id == Message.procedure_id)
+        .join(Location, Location.id == Procedure.location_id)
+        .where(Message.id.in_(ids), Location.sms_sender != ""))
+    return {row_id: sender for row_id, sender in rows}
 
 
 def _claim(session: Session, now: datetime, limit: int, *where: ColumnElement[bool]
@@ -78,12 +91,20 @@ def _claim(session: Session, now: datetime, limit: int, *where: ColumnElement[bo
     return sorted((row_id, channel) for row_id, channel in result)
 
 
-def _slots(rows: list[tuple[int, str]], limiter: SendLimiter | None, *, urgent: bool
-           ) -> dict[int, float]:
-    """Seconds until each row may go: the sender's next slots for SMS, at once otherwise."""
+def _slots(session: Session, rows: list[tuple[int, str]], limiter: SendLimiter | None, *,
+           urgent: bool) -> dict[int, float]:
+    """Seconds until each row may go: its sender's next slots for SMS (a location's own
+    number keeps its own pace), at once otherwise."""
     sms = [row_id for row_id, channel in rows if channel == "sms"]
-    waits = dict(zip(sms, limiter.reserve(len(sms), urgent=urgent), strict=True)) \
-        if limiter is not None else {}
+    waits: dict[int, float] = {}
+    if limiter is not None and sms:
+        senders = own_senders(session, sms)
+        by_sender: dict[str | None, list[int]] = {}
+        for row_id in sms:
+            by_sender.setdefault(senders.get(row_id), []).append(row_id)
+        for sender, ids in by_sender.items():
+            waits.update(zip(ids, limiter.reserve(len(ids), urgent=urgent, sender=sender),
+                             strict=True))
     return {row_id: waits.get(row_id, 0.0) for row_id, _ in rows}
 
 

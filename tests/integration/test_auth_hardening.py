@@ -38,6 +38,7 @@ from tests.integration.test_web_support import (
     make_web,
     text_of,
 )
+from tests.support.loop import run_async
 
 NURSE = "nurse@example.org"
 
@@ -72,13 +73,15 @@ async def _logins(app: Any, attempts: list[tuple[str, str]]) -> list[httpx.Respo
             for email, password in attempts)))
 
 
+
+
 # --- 1. an atomic count ---------------------------------------------------------------
 
 
 def test_twenty_concurrent_wrong_passwords_trip_the_throttle(web: Web) -> None:
     add_user(web.container, NURSE, "staff")
-    answers = asyncio.run(_logins(web.app, [(NURSE, f"wrong guess {n:02}")
-                                            for n in range(20)]))
+    answers = run_async(lambda: _logins(web.app, [(NURSE, f"wrong guess {n:02}")
+                                                   for n in range(20)]))
     statuses = sorted(a.status_code for a in answers)
     # Only the free attempts were checked; the others were refused unchecked.
     assert statuses == [401] * 5 + [429] * 15
@@ -198,7 +201,7 @@ def test_an_api_read_stays_fast_while_many_sign_ins_are_in_flight(web: Web) -> N
         await logins
         return took, in_flight
 
-    took, in_flight = asyncio.run(scenario())
+    took, in_flight = run_async(scenario)
     assert in_flight == 1, "the sign-ins finished before the read: nothing was shown"
     assert took < 2.0
 

@@ -386,3 +386,47 @@ def test_an_admin_puts_a_shift_on_one_locations_rota(
                                                         .order_by(OnCallShift.id))]
     assert where == [lakeside, None]
     assert "Lakeside Legs" in web.client.get("/admin/oncall").text
+
+
+@pytest.mark.redis
+def test_a_claim_paces_each_location_sender_on_its_own(api: TestClient,
+                                                       container: Container) -> None:
+    import uuid
+
+    import redis
+
+    from aftercare.dispatch.ratelimit import build_limiter
+    from aftercare.outbox.claim import claim_due
+    from tests.conftest import REDIS_URL
+
+    for location, phone in (("uptown", "+12125550197"), ("uptown", "+12125550198"),
+                            (None, "+12125550199")):
+        log(api, container, location=location, phone=phone, days_ago=0.01,
+            timezone="America/New_York")
+    default = f"+1555{uuid.uuid4().hex[:6]}"
+    # The channel's own sender is fast (its room lets one claim take all three); Uptown's
+    # number may send one a second.
+    limiter = build_limiter(redis_url=f"{REDIS_URL}/7", sender=default, rate_per_second=50.0,
+                            overrides={UPTOWN_SENDER: 1.0})
+    client = redis.Redis.from_url(f"{REDIS_URL}/7")
+
+    def forget() -> None:  # Uptown's number is the same in every run
+        for key in client.scan_iter("aftercare:rate:sms:*"):
+            if default in str(key) or UPTOWN_SENDER in str(key):
+                client.delete(key)
+
+    forget()
+    try:
+        with transaction(container.sessions) as session:
+            slots = claim_due(session, now=NOW, limit=50, limiter=limiter)
+            sender_of = {m.id: m.procedure.location.key  # type: ignore[union-attr]
+                         for m in session.scalars(select(Message).where(
+                             Message.id.in_(list(slots)), Message.channel == "sms"))}
+    finally:
+        forget()
+        client.close()
+    waits = {where: sorted(slots[i] for i, w in sender_of.items() if w == where)
+             for where in ("uptown", "main")}
+    assert len(waits["uptown"]) == 2 and len(waits["main"]) == 1
+    assert waits["uptown"] == pytest.approx([0.0, 1.0], abs=0.05)  # its own number, 1/s
+    assert waits["main"] == pytest.approx([0.0], abs=0.05)  # not behind Uptown's queue

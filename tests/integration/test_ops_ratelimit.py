@@ -67,3 +67,27 @@ def test_an_unreachable_redis_fails_open() -> None:
     # Twilio queues what is over the rate; not sending at all would be worse.
     assert down.room(0.25) is None
     assert down.reserve(2, urgent=False) == [0.0, 0.0]
+
+
+def test_each_sender_keeps_its_own_pace() -> None:
+    """A location's own number is paced on its own, at its override or the clinic-wide rate;
+    the channel's sender keeps its own (here an override of 1/s over a base of 4/s)."""
+    import redis
+
+    tag = uuid.uuid4().hex[:8]
+    client = redis.Redis.from_url(f"{REDIS_URL}/7")
+    limiter = build_limiter(redis_url=f"{REDIS_URL}/7", sender=f"+1555{tag}",
+                            rate_per_second=4.0,
+                            overrides={f"+1555{tag}": 1.0, f"MG{tag}": 2.0})
+    try:
+        assert limiter.reserve(2, urgent=False) == pytest.approx([0.0, 1.0], abs=0.05)
+        assert limiter.reserve(2, urgent=False, sender=f"+1666{tag}") == pytest.approx(
+            [0.0, 0.25], abs=0.05)
+        assert limiter.reserve(2, urgent=False, sender=f"MG{tag}") == pytest.approx(
+            [0.0, 0.5], abs=0.05)
+        # Each queue goes on from where it was, unaffected by the others.
+        assert limiter.reserve(1, urgent=False)[0] == pytest.approx(2.0, abs=0.1)
+    finally:
+        for key in client.scan_iter(f"aftercare:rate:sms:*{tag}*"):
+            client.delete(key)
+        client.close()
