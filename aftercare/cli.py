@@ -71,14 +71,19 @@ def tokens() -> None:
 @click.option("--role", type=click.Choice(["staff", "clinician", "admin"]), required=True)
 @click.option("--owner", default=None, metavar="EMAIL",
               help="the user who answers for it; disabling them ends it")
+@click.option("--location", default=None, metavar="KEY",
+              help="the one location it serves (a location's own system); default: "
+              "wherever its owner works, everywhere without an owner")
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650),
               help="how long it works")
-def tokens_create(name: str, role: str, owner: str | None, days: int) -> None:
+def tokens_create(name: str, role: str, owner: str | None, location: str | None,
+                  days: int) -> None:
     from datetime import timedelta
 
     from aftercare.auth.tokens import create_token
     from aftercare.auth.users import find_by_email
     from aftercare.db.session import make_engine, make_session_factory, transaction
+    from aftercare.procedures.store import location_ids, location_keys
 
     settings = Settings()
     with transaction(make_session_factory(make_engine(settings.database_url))) as session:
@@ -88,8 +93,16 @@ def tokens_create(name: str, role: str, owner: str | None, days: int) -> None:
             if found is None or found.disabled_at is not None:
                 raise click.ClickException(f"no active user {owner}")
             owner_id = found.id
+        location_id = None
+        if location is not None:
+            places = location_ids(session, [location])
+            if location not in places:
+                raise click.ClickException(f"no location {location!r}; known: "
+                                           + ", ".join(location_keys(session)))
+            location_id = places[location]
         token = create_token(session, name=name, role=role,  # type: ignore[arg-type]
-                             owner_id=owner_id, lifetime=timedelta(days=days))
+                             owner_id=owner_id, location_id=location_id,
+                             lifetime=timedelta(days=days))
     click.echo(token)
 
 

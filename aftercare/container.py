@@ -72,8 +72,9 @@ class Container:
         return found
 
     @functools.cached_property
-    def token_cache(self) -> TokenCache:
-        """API tokens checked recently by this process (auth/tokens.py)."""
+    def token_cache(self) -> TokenCache[Any]:
+        """API tokens checked recently by this process, with what they may see
+        (http/deps.py)."""
         return TokenCache(ttl=self.settings.token_cache_seconds)
 
     @functools.cached_property

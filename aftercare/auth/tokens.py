@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -31,9 +31,11 @@ def _hash(token: str) -> str:
 
 
 def create_token(session: Session, *, name: str, role: Role, owner_id: int | None = None,
-                 lifetime: timedelta = DEFAULT_LIFETIME, now: datetime | None = None) -> str:
+                 location_id: int | None = None, lifetime: timedelta = DEFAULT_LIFETIME,
+                 now: datetime | None = None) -> str:
     """A new token, returned once. `owner_id`: the user who answers for it (disabling them
-    ends it); None makes a system token that only revoking or its expiry ends."""
+    ends it); None makes a system token that only revoking or its expiry ends.
+    `location_id`: the one location it serves (else wherever its owner may)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; known: {', '.join(ROLES)}")
     if lifetime <= timedelta(0):
@@ -41,7 +43,7 @@ def create_token(session: Session, *, name: str, role: Role, owner_id: int | Non
     token = "act_" + secrets.token_urlsafe(32)
     now = now or datetime.now(UTC)
     session.add(ApiToken(name=name, role=role, token_hash=_hash(token), user_id=owner_id,
-                         created_at=now, expires_at=now + lifetime))
+                         location_id=location_id, created_at=now, expires_at=now + lifetime))
     return token
 
 
@@ -75,7 +77,10 @@ def allows(role: str, needed: Role) -> bool:
     return RANK.get(role, -1) >= RANK[needed]
 
 
-class TokenCache:
+Found = TypeVar("Found")
+
+
+class TokenCache(Generic[Found]):
     """Tokens this process checked in the last `ttl` seconds, so a busy API does not ask the
     database on every request. A token revoked from this process is forgotten at once (the
     admin page calls `forget_all`); other API processes stop accepting it within `ttl`."""
@@ -83,20 +88,20 @@ class TokenCache:
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
         self._clock = clock  # seconds, only ever compared: tests pass one they can move
-        self._found: dict[str, tuple[float, ApiToken]] = {}
+        self._found: dict[str, tuple[float, Found]] = {}
         self._lock = threading.Lock()
         # Bumped by forget_all: a lookup that began before a revoke must not cache its
         # (by then stale) answer after it.
         self.generation = 0
 
-    def get(self, token: str) -> ApiToken | None:
+    def get(self, token: str) -> Found | None:
         hit = self._found.get(_hash(token))
         if hit is None or hit[0] <= self._clock():  # with ttl 0, never from the cache
             return None
         return hit[1]
 
-    def put(self, token: str, found: ApiToken, *, generation: int) -> None:
-        """`found` must be detached from its session (it is shared between requests);
+    def put(self, token: str, found: Found, *, generation: int) -> None:
+        """`found` must not hold a live session's objects (it is shared between requests);
         `generation` is the cache's when the lookup began."""
         with self._lock:
             if generation != self.generation:

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aftercare import audit
 from aftercare.conversations import service
+from aftercare.errors import NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep, StaffDep
+from aftercare.locations.scope import procedure_visible
 
 router = APIRouter(prefix="/api/procedures", tags=["conversations"])
 
@@ -39,6 +41,8 @@ def text_patient(procedure_id: RowId, body: TextIn, session: SessionDep,
                  ) -> TextOut:
     """Text the procedure's patient (refused when they opted out or never agreed to
     texts). Send an `Idempotency-Key` header so a retried request texts once."""
+    if not procedure_visible(session, who.scope, procedure_id):
+        raise NotFound(f"no procedure {procedure_id}")
     actor = f"token:{who.name}"
     queued = service.text_patient(
         session, procedure_id=procedure_id, body=body.body, canned_id=body.canned_id,

@@ -399,6 +399,10 @@ class ApiToken(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A location's own system: it sees and logs at that location only. None: wherever its
+    # owner may (a token made without an owner: everywhere).
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"))
 
 
 class User(Base):

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aftercare import audit
 from aftercare.db.models import Reply
+from aftercare.errors import NotFound
 from aftercare.http.deps import ClinicianDep, ContainerDep, RowId, SessionDep
+from aftercare.locations.scope import reply_visible
 from aftercare.review import service
 
 router = APIRouter(tags=["review"])
@@ -78,7 +80,8 @@ def review_queue(session: SessionDep, container: ContainerDep, who: ClinicianDep
                  triage: Literal["urgent", "review", "routine"] | None = None,
                  limit: int = Query(default=50, ge=1, le=200),
                  offset: int = Query(default=0, ge=0, le=2**31 - 1)) -> ReviewPage:
-    items = service.open_queue(session, triage=triage, limit=limit + 1, offset=offset)
+    items = service.open_queue(session, triage=triage, limit=limit + 1, offset=offset,
+                               where=who.scope.replies())
     more = len(items) > limit
     if items:
         audit.record(session, actor=f"token:{who.name}", action="list_replies",
@@ -91,6 +94,8 @@ def review_queue(session: SessionDep, container: ContainerDep, who: ClinicianDep
 @router.get("/api/replies/{reply_id}", response_model=ReplyOut)
 def get_reply(reply_id: RowId, session: SessionDep, container: ContainerDep,
               who: ClinicianDep) -> ReplyOut:
+    if not reply_visible(session, who.scope, reply_id):
+        raise NotFound(f"no reply {reply_id}")
     reply = service.get_reply(session, reply_id)
     audit.record(session, actor=f"token:{who.name}", action="view_reply",
                  subject=f"reply:{reply_id}", now=container.clock())
@@ -100,6 +105,8 @@ def get_reply(reply_id: RowId, session: SessionDep, container: ContainerDep,
 @router.post("/api/replies/{reply_id}/review", response_model=ReviewOut, status_code=201)
 def review_reply(reply_id: RowId, body: ReviewIn, session: SessionDep, container: ContainerDep,
                  who: ClinicianDep) -> ReviewOut:
+    if not reply_visible(session, who.scope, reply_id):
+        raise NotFound(f"no reply {reply_id}")
     review = service.record_review(session, reply_id=reply_id, reviewer=f"token:{who.name}",
                                    outcome=body.outcome, note=body.note,
                                    now=container.clock())

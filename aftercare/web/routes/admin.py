@@ -76,8 +76,9 @@ def change_user(user_id: RowId, request: Request, session: SessionDep, container
         return RedirectResponse("/admin/users", status_code=303)
     audit.record(session, actor=user.email, action=action, subject=f"user:{changed.id}",
                  now=now, detail=detail or None)
-    if action == "disable_user":  # their tokens were revoked: no process may trust them now
-        after_commit(session, container.token_cache.forget_all)
+    # Disabled: their tokens were revoked. A new role: their tokens see other locations.
+    # Either way no process may go on trusting what it cached.
+    after_commit(session, container.token_cache.forget_all)
     flash(request, f"Saved {changed.email}.")
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -141,27 +142,36 @@ def sign_out_user(user_id: RowId, request: Request, session: SessionDep,
 
 @router.get("/tokens")
 def tokens_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
-    return page(request, "admin_tokens.html", {"tokens": tokens(session), "roles": ROLES,
-                                               "new_token": None, "error": None})
+    return page(request, "admin_tokens.html", _tokens(session))
 
 
 @router.post("/tokens")
 def new_token(request: Request, session: SessionDep, container: ContainerDep,
-              user: AdminUser, name: FormText = "", role: FormText = "") -> Response:
+              user: AdminUser, name: FormText = "", role: FormText = "",
+              location: FormText = "") -> Response:
     name = name.strip()[:80]
-    if not name or role not in ROLES:
-        return page(request, "admin_tokens.html", {
-            "tokens": tokens(session), "roles": ROLES, "new_token": None,
-            "error": "Give the token a name (the system that will use it) and a role."},
-            status_code=422)
+    places = {row.key: row for row in all_locations(session)}
+    if not name or role not in ROLES or (location and location not in places):
+        return page(request, "admin_tokens.html", _tokens(
+            session, error="Give the token a name (the system that will use it), a role "
+            "and where it works."), status_code=422)
+    place = places.get(location)
     token = create_token(session, name=name, role=role,  # type: ignore[arg-type]
-                         owner_id=user.id, now=container.clock())
+                         owner_id=user.id, location_id=place.id if place else None,
+                         now=container.clock())
     session.flush()
     audit.record(session, actor=user.email, action="create_token", subject=f"token:{name}",
-                 now=container.clock(), detail={"role": role})
+                 now=container.clock(),
+                 detail={"role": role, "location": place.key if place else "all"})
     # Shown once, in this response only; never stored or redirected with.
-    return page(request, "admin_tokens.html", {"tokens": tokens(session), "roles": ROLES,
-                                               "new_token": token, "error": None})
+    return page(request, "admin_tokens.html", _tokens(session, new_token=token))
+
+
+def _tokens(session: Session, *, new_token: str | None = None, error: str | None = None
+            ) -> dict[str, object]:
+    return {"tokens": tokens(session), "roles": ROLES, "new_token": new_token,
+            "error": error, "locations": all_locations(session),
+            "places": {row.id: row for row in all_locations(session, archived=True)}}
 
 
 @router.post("/tokens/{token_id:int}/revoke")

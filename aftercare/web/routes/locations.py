@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from aftercare import audit
 from aftercare.auth import users
+from aftercare.db.session import after_commit
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
 from aftercare.locations.store import FIELDS, add_location, all_locations, change_location
@@ -79,6 +80,7 @@ async def user_locations(user_id: RowId, request: Request, session: SessionDep,
     audit.record(session, actor=user.email, action="set_user_locations",
                  subject=f"user:{changed.id}", now=container.clock(),
                  detail={"locations": sorted(keys)})
+    after_commit(session, container.token_cache.forget_all)  # their tokens' reach changed
     flash(request, f"Saved where {changed.email} works.")
     return RedirectResponse("/admin/users", status_code=303)
 
