@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from aftercare.db.models import Location, OnCallShift
 from aftercare.errors import InvalidRequest, NotFound
-from aftercare.oncall.rota import Contact, OnCall, Shift, on_call, parse_time
+from aftercare.oncall.rota import Contact, OnCall, Shift, on_call, parse_time, uncovered
 from aftercare.phones import to_e164
 from aftercare.settings import Settings
 
@@ -52,13 +54,43 @@ def now_on_call(session: Session, settings: Settings, at: datetime,
     zone = settings.clinic_timezone
     if location is not None:
         zone = location.timezone
-        own = Contact(f"on-call ({location.name})", location.oncall_phone,
-                      location.oncall_email)
-        first = own if own.reachable else first
+        first = gap_contact(settings, location)
         if rota is None:
             rota = shifts(session, location.id)
     return on_call(shifts(session) if rota is None else rota, at, ZoneInfo(zone),
                    fallback=first, fallback_backup=backup)
+
+
+def gap_contact(settings: Settings, location: Location) -> Contact:
+    """Who a location's alerts go to in the hours its rota leaves open: its own on-call
+    contact, else the settings'. Not reachable: nobody."""
+    own = Contact(f"on-call ({location.name})", location.oncall_phone, location.oncall_email)
+    return own if own.reachable else settings_contacts(settings)[0]
+
+
+@dataclass(frozen=True)
+class Cover:
+    """One location's on-call cover, judged on its own rota (its shifts and the group-wide
+    ones): another location's full rota alerts nobody here."""
+
+    location: Location
+    rota: list[Shift]
+    now: OnCall
+    gaps: list[str]  # the weekly hours no shift covers
+    in_gaps: Contact | None  # who those hours alert; None: nobody
+
+
+def cover(session: Session, settings: Settings, at: datetime, *,
+          location_ids: Collection[int] | None = None) -> list[Cover]:
+    """Each location's cover (of the given ones; None: every open location)."""
+    found = []
+    for place in _open_locations(session, location_ids):
+        rota = shifts(session, place.id)
+        fallback = gap_contact(settings, place)
+        found.append(Cover(place, rota, now_on_call(session, settings, at, rota,
+                                                    location=place),
+                           uncovered(rota), fallback if fallback.reachable else None))
+    return found
 
 
 ROTA_FIELDS = ("weekday", "starts", "ends", "name", "phone", "email", "backup_name",
@@ -125,3 +157,18 @@ def remove_shift(session: Session, shift_id: int) -> OnCallShift:
 def rows(session: Session) -> list[OnCallShift]:
     return list(session.scalars(select(OnCallShift).order_by(
         OnCallShift.weekday, OnCallShift.starts, OnCallShift.id)))
+
+
+def nobody_on_call(session: Session, settings: Settings, at: datetime, *,
+                   location_ids: Collection[int] | None = None) -> list[str]:
+    """The names of the locations (of the given ones) whose urgent alerts would reach
+    nobody now."""
+    return [place.name for place in _open_locations(session, location_ids)
+            if now_on_call(session, settings, at, location=place).first is None]
+
+
+def _open_locations(session: Session, ids: Collection[int] | None) -> list[Location]:
+    query = select(Location).where(Location.archived_at.is_(None)).order_by(Location.id)
+    if ids is not None:
+        query = query.where(Location.id.in_(sorted(ids)))
+    return list(session.scalars(query))

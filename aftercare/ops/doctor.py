@@ -111,34 +111,43 @@ def work(s: Settings) -> list[Finding]:
 
 
 def on_call(s: Settings) -> list[Finding]:
-    """Somebody must get the urgent alerts, every hour: the rota, and the settings contact
-    for the hours it leaves open."""
+    """Somebody must get the urgent alerts, every hour, at every location: its rota (its
+    shifts and the group-wide ones), and its own or the settings contact for the hours the
+    rota leaves open."""
     from aftercare.db.session import make_engine
     from aftercare.oncall.rota import uncovered
-    from aftercare.oncall.store import shifts
+    from aftercare.oncall.store import cover, settings_contacts
 
     engine = make_engine(s.database_url)
     try:
         if checks.database(engine) or checks.migrations(engine):
-            rota = []  # the database check reports it; judge the settings alone
-        else:
-            with Session(engine) as session:
-                rota = shifts(session)
+            # The database check reports it; judge the settings alone.
+            contact = settings_contacts(s)[0]
+            return [_cover("on call", False, uncovered([]),
+                           contact.name if contact.reachable else None)]
+        with Session(engine) as session:
+            places = cover(session, s, datetime.now(UTC))
     finally:
         engine.dispose()
-    gaps = uncovered(rota)
-    if s.oncall_phone or s.oncall_email:
-        covered = "the rota, and the settings contact for " + (", ".join(gaps) if gaps else
-                                                               "nothing (the rota is full)")
-        return [Finding("on call", None, covered if rota else "the settings contact, always")]
+    return [_cover(f"on call ({c.location.key})" if len(places) > 1 else "on call",
+                   bool(c.rota), c.gaps, c.in_gaps.name if c.in_gaps else None)
+            for c in places]
+
+
+def _cover(check: str, rota: bool, gaps: list[str], contact: str | None) -> Finding:
+    if contact:
+        covered = f"the rota, and {contact} for " + (", ".join(gaps) if gaps else
+                                                      "nothing (the rota is full)")
+        return Finding(check, None, covered if rota else f"{contact}, always")
+    fix = ("set AFTERCARE_ONCALL_PHONE or AFTERCARE_ONCALL_EMAIL (or the location's on-call "
+           "contact)")
     if not rota:
-        return [Finding("on call", "nobody: an urgent reply would alert no one",
-                        "set AFTERCARE_ONCALL_PHONE or AFTERCARE_ONCALL_EMAIL, and the rota "
-                        "on the admin page")]
+        return Finding(check, "nobody: an urgent reply would alert no one",
+                       fix + ", and the rota on the admin page")
     if gaps:
-        return [Finding("on call", "the rota leaves hours with nobody: " + "; ".join(gaps),
-                        "set AFTERCARE_ONCALL_PHONE or AFTERCARE_ONCALL_EMAIL for those hours")]
-    return [Finding("on call", None, "the rota covers every hour")]
+        return Finding(check, "the rota leaves hours with nobody: " + "; ".join(gaps),
+                       fix + " for those hours")
+    return Finding(check, None, "the rota covers every hour")
 
 
 def broker(s: Settings) -> list[Finding]:

@@ -17,7 +17,7 @@ from aftercare.auth.second_factor import must_enrol
 from aftercare.auth.tokens import Role, allows
 from aftercare.db.models import User
 from aftercare.http.deps import ContainerDep, SessionDep
-from aftercare.oncall.store import now_on_call
+from aftercare.oncall.store import nobody_on_call
 
 
 class LoginRequired(Exception):
@@ -68,9 +68,11 @@ def current_user(request: Request, session: SessionDep, container: ContainerDep)
         return None
     request.state.user = user
     if user.role in ("clinician", "admin"):
-        # They are who urgent replies depend on: every page tells them when nobody is on call.
-        request.state.nobody_on_call = now_on_call(
-            session, container.settings, container.clock()).first is None
+        # They are who urgent replies depend on: every page tells them where nobody is on
+        # call now, among the locations they work at (an admin: all).
+        request.state.nobody_on_call = nobody_on_call(
+            session, container.settings, container.clock(), location_ids=None
+            if user.role == "admin" else [place.id for place in user.locations])
     return user
 
 

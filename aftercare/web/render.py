@@ -103,7 +103,7 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, *,
         "csrf_token": csrf_token(request),
         "flashes": [] if fragment else request.session.pop("flash", []),
         "path": request.url.path,
-        "nobody_on_call": getattr(request.state, "nobody_on_call", False),
+        "nobody_on_call": getattr(request.state, "nobody_on_call", []),
     }
     values.update(context or {})
     return templates.TemplateResponse(request, name, values, status_code=status_code)

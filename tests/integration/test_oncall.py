@@ -202,3 +202,50 @@ def test_a_lone_surrogate_in_any_json_api_is_a_422_and_writes_nothing(
     with container.sessions() as session:
         assert session.scalars(select(Review)).all() == []
         assert session.get_one(Reply, reply_id).review_status == "open"
+
+
+def test_each_location_is_judged_on_its_own_rota(
+        make_container: Callable[..., Container], db_url: str) -> None:
+    """Uptown's rota covers every hour; the default location has no shift and no contact.
+    Another location's full rota must not read as cover here: the page, the banner and
+    `doctor` all name the location where an urgent reply would alert nobody."""
+    from aftercare.auth.users import set_locations
+    from aftercare.db.models import Location
+    from aftercare.locations.store import add_location
+    from aftercare.ops.doctor import on_call
+
+    web = make_web(make_container, db_url, clock=FrozenClock(NOW))
+    with transaction(web.container.sessions) as session:
+        uptown = add_location(session, {
+            "key": "uptown", "name": "Uptown Vein Care", "phone": "+1 212 555 0410",
+            "timezone": "America/New_York", "sms_sender": "+12125550400"}, phone_region="US")
+        session.flush()
+        session.add_all([OnCallShift(location_id=uptown.id, weekday=day, starts="00:00",
+                                     ends="00:00", name="Dr Up", phone="+12125550311")
+                         for day in range(7)])
+    with web.container.sessions() as session:
+        main = session.scalars(select(Location).order_by(Location.id)).first()
+        assert main is not None and main.key != "uptown"
+        main_name = main.name
+    add_user(web.container, "admin@example.org", "admin")
+    add_user(web.container, "main@example.org", "clinician")  # at the default location
+    up = add_user(web.container, "up@example.org", "clinician")
+    with transaction(web.container.sessions) as session:
+        set_locations(session, user_id=up, keys=["uptown"])
+
+    web.login("admin@example.org")
+    page = text_of(web.client.get("/admin/oncall"))
+    assert "On call: Dr Up" in page
+    assert f"Nobody is on call now at {main_name}" in page
+    assert page.count("The rota covers every hour of the week.") == 1  # Uptown's only
+    web.client.cookies.clear()
+    web.login("main@example.org")
+    assert f"Nobody is on call now at {main_name}" in text_of(web.client.get("/review"))
+    web.client.cookies.clear()
+    web.login("up@example.org")
+    assert "Nobody is on call now" not in web.client.get("/review").text
+
+    findings = {f.check: f for f in on_call(web.container.settings)}
+    assert findings["on call (uptown)"].problem is None
+    assert findings[f"on call ({main.key})"].problem == (
+        "nobody: an urgent reply would alert no one")

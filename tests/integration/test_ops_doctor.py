@@ -27,7 +27,7 @@ def test_a_sound_configuration_passes(sqlite_url: str, tmp_path: Path,
                     AFTERCARE_SMTP_PORT=str(smtp_server.port),
                     AFTERCARE_ONCALL_PHONE="+12125550100")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ok   on call: the settings contact, always" in result.stdout
+    assert "ok   on call: on-call (settings), always" in result.stdout
     assert "ok   database: reachable" in result.stdout
     assert "ok   migrations: at the newest" in result.stdout
     assert "ok   care plans: 3 valid" in result.stdout

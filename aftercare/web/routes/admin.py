@@ -18,7 +18,7 @@ from aftercare.errors import InvalidRequest, NotFound
 from aftercare.http.deps import ContainerDep, RowId, SessionDep
 from aftercare.locations.store import all_locations
 from aftercare.oncall import store as rota
-from aftercare.oncall.rota import WEEKDAYS, uncovered
+from aftercare.oncall.rota import WEEKDAYS
 from aftercare.web.errors import PageNotFound
 from aftercare.web.login import AdminUser
 from aftercare.web.render import flash, page
@@ -252,11 +252,7 @@ def remove_oncall_shift(shift_id: RowId, request: Request, session: SessionDep,
 
 def _rota(session: Session, container: Container, *, values: dict[str, str] | None = None,
           error: str | None = None, field: object = None) -> dict[str, object]:
-    settings = container.settings
-    shifts = rota.shifts(session)
     places = {row.id: row for row in all_locations(session, archived=True)}
-    return {"shifts": rota.rows(session), "weekdays": WEEKDAYS, "gaps": uncovered(shifts),
-            "places": places,
-            "now": rota.now_on_call(session, settings, container.clock(), shifts),
-            "fallback": rota.settings_contacts(settings)[0],
+    return {"shifts": rota.rows(session), "weekdays": WEEKDAYS, "places": places,
+            "cover": rota.cover(session, container.settings, container.clock()),
             "values": values or {}, "error": error, "error_field": field}
