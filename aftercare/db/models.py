@@ -162,6 +162,10 @@ class Procedure(Base):
     )
 
 
+# Unsent rows that planning may rewrite. "cancelled" rows come back only through START.
+REPLANNABLE = ("planned", "skipped")
+
+
 class Message(Base):
     """One outgoing SMS or email: the outbox row dispatch claims and the status callback ends.
 

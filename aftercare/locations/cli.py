@@ -72,7 +72,7 @@ def set_(obj: CommandContext, key: str, **values: str | None) -> None:
     fields = {k: v for k, v in values.items() if v is not None}
     try:
         with transaction(c.sessions) as session:
-            row = change_location(session, key, fields,
+            row = change_location(session, key, fields, queue=c.queue,
                                   phone_region=c.settings.default_phone_region)
             click.echo(f"changed location {row.key}: {', '.join(sorted(fields)) or 'nothing'}")
     except (InvalidRequest, NotFound) as exc:

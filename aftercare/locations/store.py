@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from aftercare.db.models import Location
+from aftercare.db.models import REPLANNABLE, Location, Message, Procedure
+from aftercare.db.session import after_commit
 from aftercare.errors import InvalidRequest, NotFound
 from aftercare.oncall.rota import parse_time
 from aftercare.phones import to_e164
 from aftercare.settings import Settings
 from aftercare.timezones import find_zone
+
+if TYPE_CHECKING:
+    from aftercare.queue import TaskQueue
 
 DEFAULT_KEY = "main"
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -84,16 +88,39 @@ def add_location(session: Session, values: dict[str, str], *, phone_region: str)
 
 
 def change_location(session: Session, key: str, values: dict[str, str], *,
-                    phone_region: str) -> Location:
-    """Change the given fields (the key stays)."""
+                    phone_region: str, queue: TaskQueue) -> Location:
+    """Change the given fields (the key stays). Texts not sent yet that name the location
+    or keep its quiet hours are planned again (by the planner, woken after the commit), so
+    no patient is told an old phone number."""
     row = by_key(session, key)
     merged = {name: _shown(getattr(row, name)) for name in FIELDS} | {
         k: v for k, v in values.items() if k in FIELDS and k != "key"}
+    before = {name: getattr(row, name) for name in IN_TEXTS}
     for name, value in _checked(session, merged, phone_region=phone_region,
                                 current=row).items():
         setattr(row, name, value)
     session.flush()
+    if any(getattr(row, name) != old for name, old in before.items()):
+        replan_ahead(session, row.id)
+        after_commit(session, queue.wake_planning)
     return row
+
+
+# What planned texts take from their location: its words and its quiet hours.
+IN_TEXTS = ("name", "phone", "emergency_number", "quiet_hours_start", "quiet_hours_end")
+
+
+def replan_ahead(session: Session, location_id: int) -> int:
+    """Hand the location's active procedures with texts still to send back to the planner,
+    which rewrites those texts (never one already sent). Returns how many."""
+    unsent = exists().where(Message.procedure_id == Procedure.id,
+                            Message.status.in_(REPLANNABLE))
+    return session.execute(  # type: ignore[attr-defined, no-any-return]
+        update(Procedure).where(Procedure.location_id == location_id,
+                                Procedure.status == "active",
+                                Procedure.planned_at.is_not(None),
+                                Procedure.plan_error.is_(None), unsent)
+        .values(planned_at=None).execution_options(synchronize_session=False)).rowcount
 
 
 def _shown(value: object) -> str:

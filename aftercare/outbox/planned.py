@@ -31,15 +31,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from aftercare.careplans.render import RenderError
 from aftercare.careplans.schema import CarePlan, Language
-from aftercare.db.models import Procedure
+from aftercare.db.models import REPLANNABLE, Procedure
 from aftercare.locations.policy import planning_policy as location_policy
 from aftercare.outbox import writer
 from aftercare.planning import PatientContext, PlannedMessage, PlanningPolicy, plan_messages
 
 log = logging.getLogger(__name__)
-
-# Unsent rows that planning may rewrite. "cancelled" rows come back only through START.
-REPLANNABLE = ("planned", "skipped")
 
 
 def plan_pending(session: Session, *, plans: dict[str, CarePlan], policy: PlanningPolicy,

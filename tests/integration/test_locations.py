@@ -430,3 +430,54 @@ def test_a_claim_paces_each_location_sender_on_its_own(api: TestClient,
     assert len(waits["uptown"]) == 2 and len(waits["main"]) == 1
     assert waits["uptown"] == pytest.approx([0.0, 1.0], abs=0.05)  # its own number, 1/s
     assert waits["main"] == pytest.approx([0.0], abs=0.05)  # not behind Uptown's queue
+
+
+def test_a_changed_location_phone_reaches_the_texts_not_sent_yet(
+        make_container: Callable[..., Container], db_url: str) -> None:
+    """The admin corrects Uptown's phone: every text still to go says the new number (none
+    the old), texts already sent stay as they went, and the planner is woken."""
+    from aftercare.procedures.sweep import plan_unplanned
+    from tests.support.queue import RecordingQueue
+
+    web = make_web(make_container, db_url, clock=FrozenClock(NOW), settings={
+        "twilio_auth_token": AUTH_TOKEN, "public_base_url": PUBLIC_URL})
+    container = web.container
+    with transaction(container.sessions) as session:
+        add_location(session, UPTOWN, phone_region="US")
+    with api_client(container) as api:
+        procedure = log(api, container, location="uptown", phone="+12125550188")
+    dispatch_due(sessions=container.sessions, channels=container.channels,
+                 policy=container.dispatch_policy, clock=container.clock)
+    sent_before = {m.id: m.body for m in rows(container, procedure_id=procedure)
+                   if m.status not in ("planned", "skipped")}
+    ahead = [m for m in rows(container, procedure_id=procedure) if m.status == "planned"]
+    assert sent_before and ahead
+    assert any("212-555-0410" in m.body or "555 0410" in m.body for m in ahead), ahead[0].body
+    queue = container.queue
+    assert isinstance(queue, RecordingQueue)
+    woken = queue.planning
+
+    add_user(container, "boss@example.org", "admin")
+    assert web.login("boss@example.org").status_code == 303
+    changed = web.post("/admin/locations/uptown", {**UPTOWN, "phone": "+1 212 555 0477"},
+                       token_from="/admin/locations")
+    assert changed.status_code == 303, changed.text
+    assert queue.planning == woken + 1
+    plan_unplanned(sessions=container.sessions, plans=container.plans,
+                   policy=container.planning_policy, clock=container.clock,
+                   older_than=timedelta(0))
+    after = rows(container, procedure_id=procedure)
+    assert {m.id: m.body for m in after if m.id in sent_before} == sent_before
+    still_ahead = [m for m in after if m.status == "planned"]
+    assert len(still_ahead) == len(ahead)
+    assert not any("0410" in m.body for m in still_ahead)
+    assert sum("0477" in m.body for m in still_ahead) == sum(
+        "0410" in m.body for m in ahead)
+
+    # A change no text shows (the address) re-plans nothing.
+    with container.sessions() as session:
+        assert session.get(Procedure, procedure).planned_at is not None  # type: ignore[union-attr]
+    web.post("/admin/locations/uptown", {**UPTOWN, "phone": "+1 212 555 0477",
+                                         "address": "1 Main St"}, token_from="/admin/locations")
+    with container.sessions() as session:
+        assert session.get(Procedure, procedure).planned_at is not None  # type: ignore[union-attr]

@@ -50,7 +50,7 @@ async def change(key: str, request: Request, session: SessionDep, container: Con
                  user: AdminUser) -> Response:
     values = {k: str(v) for k, v in (await request.form()).items() if k in FIELDS}
     try:
-        row = change_location(session, key, values,
+        row = change_location(session, key, values, queue=container.queue,
                               phone_region=container.settings.default_phone_region)
     except NotFound:
         raise PageNotFound(f"location {key}") from None
