@@ -84,9 +84,10 @@ def _add_writers(c: Container) -> None:
                                                    queue=c.queue),
         sessions=c.async_sessions, what="the status callback")
     c.procedure_writer = BatchWriter(
-        lambda session, requests: log_procedures(
-            session, requests=requests, plans=c.plans, queue=c.queue, now=c.clock(),
-            phone_region=c.settings.default_phone_region),
+        lambda session, items: log_procedures(
+            session, requests=[request for request, _ in items], plans=c.plans,
+            queue=c.queue, now=c.clock(), phone_region=c.settings.default_phone_region,
+            by=[by for _, by in items]),
         sessions=c.async_sessions, what="the procedure")
 
 

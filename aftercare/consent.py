@@ -18,11 +18,14 @@ from aftercare.outbox.planned import replan
 from aftercare.planning import PlanningPolicy
 
 Channel = Literal["sms", "email"]
-# How consent was given or withdrawn: staff record a form or the patient's word; the patient's
-# own STOP/START text, a reply in words staff acted on, the email unsubscribe link and the
-# provider's refusal record themselves.
-ConsentMethod = Literal["form", "verbal", "sms_keyword", "sms_reply", "email_link", "provider"]
-METHOD_WORDS = {"form": "consent form", "verbal": "told staff", "sms_keyword": "texted a keyword",
+# How consent was given or withdrawn: the answers logged with a procedure (by whoever logged
+# it: the form, a token's system, a day list); staff record a form or the patient's word;
+# the patient's own STOP/START text, a reply in words staff acted on, the email unsubscribe
+# link and the provider's refusal record themselves.
+ConsentMethod = Literal["intake", "form", "verbal", "sms_keyword", "sms_reply", "email_link",
+                        "provider"]
+METHOD_WORDS = {"intake": "logged with a procedure",
+                "form": "consent form", "verbal": "told staff", "sms_keyword": "texted a keyword",
                 "sms_reply": "asked in a text reply", "email_link": "email unsubscribe link",
                 "provider": "the carrier refused the number"}
 PATIENT = "patient"  # the actor when the patient changed it themselves

@@ -118,7 +118,8 @@ def _log(session: Any, container: Any, who: Caller, incoming: Incoming
         raise Refused([Issue("Procedure.location", exc.message, "business-rule")]) from None
     [logged] = service.log_procedures(
         session, requests=[request], plans=container.plans, queue=container.queue,
-        now=container.clock(), phone_region=container.settings.default_phone_region)
+        now=container.clock(), phone_region=container.settings.default_phone_region,
+        by=f"token:{who.name}")
     if not isinstance(logged, Logged):
         raise Refused([Issue(element_of(p.field), p.message, "business-rule")
                        for p in logged.problems])

@@ -93,7 +93,7 @@ def load_demo(container: Container) -> Loaded:
     with transaction(container.sessions) as session:
         results = log_procedures(session, requests=requests, plans=container.plans,
                                  phone_region=settings.default_phone_region,
-                                 queue=container.queue, now=now)
+                                 queue=container.queue, now=now, by="demo")
         logged = sum(1 for r in results if isinstance(r, Logged) and r.created)
         rows = [parse_inbound({"MessageSid": f"SMdemo{i:030d}", "From": p.phone,
                                "To": SECOND["sms_sender"] if p.location

@@ -34,7 +34,7 @@ async def log_procedure(body: ProcedureIn, container: ContainerDep, who: StaffDe
     body = body.model_copy(update={"location": who.scope.place(body.location)})
     # `log_procedures` for this request and those arriving meanwhile, in one transaction
     # (the procedure writer); a request that breaks a rule is refused alone.
-    logged = await container.procedure_writer.submit(body)
+    logged = await container.procedure_writer.submit((body, f"token:{who.name}"))
     if isinstance(logged, Refused):
         raise invalid_fields([(p.field, p.message) for p in logged.problems])
     if not logged.created:
@@ -58,7 +58,7 @@ def log_procedures(body: ProcedureBatchIn, session: SessionDep, container: Conta
         raise invalid_fields(outside)
     results = service.log_procedures(
         session, requests=requests, plans=container.plans, queue=container.queue,
-        now=container.clock(),
+        now=container.clock(), by=f"token:{who.name}",
         phone_region=container.settings.default_phone_region, all_or_none=True)
     problems = [(("procedures", i, *p.field), p.message) for i, one in enumerate(results)
                 if isinstance(one, Refused) for p in one.problems]

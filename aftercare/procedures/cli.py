@@ -74,7 +74,7 @@ def log(obj: CommandContext, first_name: str, phone: str, email: str | None, tim
     with transaction(c.sessions) as session:
         [logged] = service.log_procedures(
             session, requests=[request], plans=c.plans, queue=c.queue, now=c.clock(),
-            phone_region=c.settings.default_phone_region)
+            phone_region=c.settings.default_phone_region, by=audit.operator())
     if isinstance(logged, Refused):
         for problem in logged.problems:
             click.echo(f"{'.'.join(map(str, problem.field))}: {problem.message}", err=True)
@@ -94,7 +94,7 @@ def import_(obj: CommandContext, path: Path, dry_run: bool) -> None:
             session, data=path.read_bytes(), plans=c.plans,
             phone_region=c.settings.default_phone_region,
             clinic_zone=c.settings.clinic_timezone, queue=c.queue, now=c.clock(),
-            dry_run=dry_run)
+            dry_run=dry_run, by=audit.operator())
     if not imported.ok:
         for problem in imported.problems:
             column = f", column {problem.column}" if problem.column else ""

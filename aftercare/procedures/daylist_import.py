@@ -35,7 +35,7 @@ class Imported:
 
 def import_day_list(session: Session, *, data: bytes, plans: dict[str, CarePlan],
                     phone_region: str, clinic_zone: str, queue: TaskQueue, now: datetime,
-                    dry_run: bool, locations: Collection[str | None] | None = None
+                    dry_run: bool, by: str, locations: Collection[str | None] | None = None
                     ) -> Imported:
     """The day list checked (`dry_run`) or logged whole; a list with any problem logs
     nothing and names each problem's line and column. A visit id logged before comes back
@@ -60,7 +60,7 @@ def import_day_list(session: Session, *, data: bytes, plans: dict[str, CarePlan]
         return result
     results = service.log_procedures(session, requests=requests, plans=plans,
                                      phone_region=phone_region, queue=queue, now=now,
-                                     all_or_none=True)
+                                     by=by, all_or_none=True)
     refused = {i: one.problems for i, one in enumerate(results) if not isinstance(one, Logged)
                and one.problems}
     result.problems = row_problems(day_list, refused)

@@ -46,9 +46,12 @@ class Refused:
 
 def log_procedures(
     session: Session, *, requests: Sequence[ProcedureIn], plans: dict[str, CarePlan],
-    phone_region: str, queue: TaskQueue, now: datetime, all_or_none: bool = False,
+    phone_region: str, queue: TaskQueue, now: datetime, by: str | Sequence[str],
+    all_or_none: bool = False,
 ) -> list[Logged | Refused]:
-    """Record procedures and their patients; one result per request, in order.
+    """Record procedures and their patients; one result per request, in order. `by`: who
+    logged them (a user's email, "token:NAME", the operator), one for all or one per
+    request; the consent history names them for the consent answers logged.
 
     A request that breaks a rule is refused with every problem it has; the others are
     logged, unless `all_or_none` (a day list: fixed and sent again whole), when nothing is.
@@ -61,7 +64,10 @@ def log_procedures(
                                         phone_region=phone_region, now=now)
     refused = any(not isinstance(c, Checked) for c in checked)
     fine = [(i, c) for i, c in enumerate(checked) if isinstance(c, Checked)]
-    logged = {} if refused and all_or_none else _store(session, fine, now=now,
+    who = [by] * len(requests) if isinstance(by, str) else list(by)
+    if len(who) != len(requests):
+        raise ValueError("`by`: one name, or one per request")
+    logged = {} if refused and all_or_none else _store(session, fine, now=now, by=who,
                                                        already=already, places=places)
     if any(one.created for one in logged.values()):
         after_commit(session, queue.wake_planning)
@@ -150,7 +156,7 @@ def _same_leg(one: str | None, other: str | None) -> bool:
 
 
 def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetime,
-           already: dict[str, tuple[int, str]], places: dict[str | None, int]
+           by: list[str], already: dict[str, tuple[int, str]], places: dict[str | None, int]
            ) -> dict[int, Logged]:
     # A blank external_id is what some systems send for none: not a key two visits share.
     keys = {i: c.request.external_id or None for i, c in checked}
@@ -160,8 +166,8 @@ def _store(session: Session, checked: list[tuple[int, Checked]], *, now: datetim
         key = keys[i]
         if key is None or (key not in already and firsts.setdefault(key, i) == i):
             new.append((i, c))
-    patient_ids = store.save_patients(session, [(c.request.patient, c.phone) for _, c in new],
-                                      now=now)
+    patient_ids = store.save_patients(
+        session, [(c.request.patient, c.phone, by[i]) for i, c in new], now=now)
     rows = [{"external_id": keys[i], "patient_id": patient_id,
              "procedure_type": c.request.procedure_type,
              "performed_at": c.request.performed_at, "follow_up_at": c.request.follow_up_at,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from aftercare.db.models import Location, Patient, Procedure
+from aftercare.db.models import ConsentEvent, Location, Patient, Procedure
 from aftercare.locations.store import default_location
 from aftercare.procedures.schemas import PatientIn
 
@@ -84,20 +84,26 @@ def patient_key(data: PatientIn, phone: str) -> PatientKey:
     return ("mrn", data.external_id) if data.external_id else ("phone", phone, data.first_name)
 
 
-def save_patients(session: Session, patients: list[tuple[PatientIn, str]], *, now: datetime
-                  ) -> list[int]:
-    """Each patient's id, inserting or updating their record. The last mention wins."""
+def save_patients(session: Session, patients: list[tuple[PatientIn, str, str]], *,
+                  now: datetime) -> list[int]:
+    """Each patient's id, inserting or updating their record; `(data, phone, by)` with `by`
+    who logged it. The last mention wins. The consent answers of a new patient, and any an
+    intake changes, are kept in the consent history (method "intake", by whom)."""
     if not patients:
         return []
     latest: dict[PatientKey, dict[str, Any]] = {}
-    for data, phone in patients:
-        latest[patient_key(data, phone)] = {
+    logged_by: dict[PatientKey, str] = {}
+    for data, phone, by in patients:
+        key = patient_key(data, phone)
+        latest[key] = {
             "external_id": data.external_id or None,  # blank: no MRN (see patient_key)
             "first_name": data.first_name, "phone": phone,
             "email": str(data.email) if data.email else None, "timezone": data.timezone,
             "language": data.language, "sms_consent": data.sms_consent,
             "email_consent": data.email_consent}
-    ids = _find_patients(session, list(latest))
+        logged_by[key] = by
+    found = _find_patients(session, list(latest))
+    ids = {key: patient_id for key, (patient_id, _) in found.items()}
     updates = [{"pid": ids[key], **{c: row[c] for c in _PATIENT_FIELDS}}
                for key, row in latest.items() if key in ids]
     if updates:
@@ -105,18 +111,31 @@ def save_patients(session: Session, patients: list[tuple[PatientIn, str]], *, no
     fresh = [key for key in latest if key not in ids]
     rows = [{**latest[key], "sms_opted_out_at": None, "created_at": now} for key in fresh]
     ids.update(zip(fresh, insert_returning_ids(session, Patient, rows), strict=True))
-    return [ids[patient_key(data, phone)] for data, phone in patients]
+    consent = [
+        {"patient_id": ids[key], "channel": channel, "granted": latest[key][column],
+         "method": "intake", "actor": logged_by[key][:120], "at": now, "note": None}
+        for key in latest for channel, column in _CONSENT
+        if key not in found or found[key][1][channel] != latest[key][column]]
+    if consent:
+        session.connection().execute(_statements().insert_consent, consent)
+    return [ids[patient_key(data, phone)] for data, phone, _ in patients]
 
 
-def _find_patients(session: Session, keys: list[PatientKey]) -> dict[PatientKey, int]:
+_CONSENT = (("sms", "sms_consent"), ("email", "email_consent"))
+
+
+def _find_patients(session: Session, keys: list[PatientKey]
+                   ) -> dict[PatientKey, tuple[int, dict[str, bool]]]:
+    """Each known patient's id and consent answers now, by channel."""
     mrns = [key[1] for key in keys if key[0] == "mrn"]
     phones = [key[1] for key in keys if key[0] == "phone"]
-    found: dict[PatientKey, int] = {}
+    found: dict[PatientKey, tuple[int, dict[str, bool]]] = {}
     rows = session.connection().execute(_statements().find_patients,
                                         {"mrns": mrns, "phones": phones})
-    for patient_id, external_id, phone, first_name in rows:
+    for patient_id, external_id, phone, first_name, sms, email in rows:
         key = ("mrn", external_id) if external_id else ("phone", phone, first_name)
-        found.setdefault(key, patient_id)  # several matches: the oldest record
+        # Several matches: the oldest record.
+        found.setdefault(key, (patient_id, {"sms": sms, "email": email}))
     return found
 
 
@@ -137,6 +156,7 @@ class _Statements:
     update_patient: Any
     insert_patients: Any
     insert_procedures: Any
+    insert_consent: Any
 
 
 @functools.cache
@@ -149,7 +169,8 @@ def _statements() -> _Statements:
         already_logged=select(procedures.c.external_id, procedures.c.id, procedures.c.status)
         .where(procedures.c.external_id.in_(bindparam("keys", expanding=True))),
         find_patients=select(patients.c.id, patients.c.external_id, patients.c.phone,
-                             patients.c.first_name)
+                             patients.c.first_name, patients.c.sms_consent,
+                             patients.c.email_consent)
         .where(or_(patients.c.external_id.in_(bindparam("mrns", expanding=True)),
                    and_(patients.c.external_id.is_(None),
                         patients.c.phone.in_(bindparam("phones", expanding=True)))))
@@ -157,6 +178,7 @@ def _statements() -> _Statements:
         update_patient=update(patients).where(patients.c.id == bindparam("pid"))
         .values({c: bindparam(c) for c in _PATIENT_FIELDS}),
         insert_patients=insert(patients).returning(patients.c.id, sort_by_parameter_order=True),
+        insert_consent=insert(ConsentEvent),
         insert_procedures=insert(procedures).returning(procedures.c.id,
                                                        sort_by_parameter_order=True),
     )

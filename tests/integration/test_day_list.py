@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from aftercare.cli import main
 from aftercare.container import Container
-from aftercare.db.models import AuditEvent, Message, Patient, Procedure
+from aftercare.db.models import AuditEvent, ConsentEvent, Message, Patient, Procedure
 from tests.conftest import REPO_ROOT, FrozenClock
 from tests.integration.test_web_support import Web, make_web, signed_in_staff, text_of
 from tests.support.queue import run_planning
@@ -72,6 +72,9 @@ def test_the_sample_previews_every_row_and_its_messages_then_logs_all(web: Web) 
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "import_day_list")).one()
     assert event.actor == "nurse@example.org" and event.detail["created"] == 3  # type: ignore[index]
+    with web.container.sessions() as session:  # each patient's answers, and who gave them
+        consent = session.execute(select(ConsentEvent.method, ConsentEvent.actor)).all()
+    assert len(consent) == 3 * 2 and set(consent) == {("intake", "nurse@example.org")}
     # The same list again: every visit was logged before; nothing changes.
     _, text, carried = upload(web, SAMPLE.read_bytes())
     web.post("/procedures/import", {"step": "save", "day_list": carried},

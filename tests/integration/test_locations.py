@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from aftercare.cli import main
 from aftercare.container import Container
-from aftercare.db.models import Location, Message, OnCallShift, Procedure, Reply
+from aftercare.db.models import ConsentEvent, Location, Message, OnCallShift, Procedure, Reply
 from aftercare.db.session import transaction
 from aftercare.dispatch.loop import dispatch_due
 from aftercare.errors import InvalidRequest
@@ -304,6 +304,8 @@ def test_the_form_asks_for_the_location_only_where_there_is_a_choice(
     with web.container.sessions() as session:
         procedure = session.scalars(select(Procedure)).one()
         assert procedure.location.key == "uptown"
+        assert {(c.method, c.actor) for c in session.scalars(select(ConsentEvent))} == {
+            ("intake", "admin@example.org")}
     forged = web.post("/procedures/new", form(location="elsewhere", step="save",
                                               phone="(212) 555-0143"),
                       token_from="/procedures/new")
@@ -322,7 +324,7 @@ def test_a_day_list_names_each_rows_location(container: Container) -> None:
             return import_day_list(session, data=csv, plans=container.plans,
                                    phone_region="US", clinic_zone="America/New_York",
                                    queue=container.queue, now=NOW, dry_run=False,
-                                   locations=locations)
+                                   by="desk@example.org", locations=locations)
 
     refused = run({None, "main"})  # someone who works at the default location only
     assert [(p.line, p.column) for p in refused.problems] == [(2, "location")]  # type: ignore[attr-defined]

@@ -48,7 +48,7 @@ def log(container: Container, *requests: ProcedureIn) -> list[Logged]:
     with transaction(container.sessions) as session:
         results = log_procedures(session, requests=requests, plans=container.plans,
                                  phone_region="US", queue=container.queue, now=NOW,
-                                 all_or_none=True)
+                                 by="test", all_or_none=True)
     problems = [Problem((i, *p.field), p.message) for i, one in enumerate(results)
                 if isinstance(one, Refused) for p in one.problems]
     if problems:
@@ -303,7 +303,8 @@ def test_only_the_request_that_broke_a_rule_is_refused(container: Container) -> 
                 visit(external_id="v-1")]  # the same visit again: the first one counts
     with transaction(container.sessions) as session:
         results = log_procedures(session, requests=requests, plans=container.plans,
-                                 phone_region="US", queue=container.queue, now=NOW)
+                                 phone_region="US", queue=container.queue, now=NOW,
+                                 by="test")
     first, refused, third, again = results
     assert isinstance(first, Logged) and first.created
     assert isinstance(third, Logged) and third.created
@@ -337,7 +338,7 @@ def test_concurrent_single_posts_share_transactions(container: Container) -> Non
         writers = container.async_sessions().kw["bind"].sync_engine
         with counting_statements(container, engine=writers) as statements:
             with procedures_held(container):  # the requests queue up behind the first batch
-                posts = [asyncio.ensure_future(container.procedure_writer.submit(r))
+                posts = [asyncio.ensure_future(container.procedure_writer.submit((r, "test")))
                          for r in requests]
                 await asyncio.sleep(0.5)
             return list(await asyncio.wait_for(asyncio.gather(*posts), 30)), statements
@@ -347,9 +348,10 @@ def test_concurrent_single_posts_share_transactions(container: Container) -> Non
     assert all(isinstance(r, Logged) and r.created for r in results)
     assert len({r.procedure_id for r in results}) == 39  # type: ignore[union-attr]
     assert counts(container)[1] == 39
-    # A transaction per request would be 39 x 2 INSERTs (patient, procedure); held behind
-    # the lock they queue up and share a few. (SQLite inserts a row at a time: store.py.)
+    # A transaction per request would be 39 x 3 INSERTs (patient, procedure, consent);
+    # held behind the lock they queue up and share a few. (SQLite inserts a row at a time:
+    # store.py.)
     if container.engine.dialect.name == "postgresql":
-        assert statements.count("INSERT") <= 2 * 3, statements
+        assert statements.count("INSERT") <= 3 * 3, statements
     queue = container.queue
     assert isinstance(queue, RecordingQueue) and queue.planning >= 1

@@ -58,11 +58,13 @@ def ahead(rows: dict[tuple[str, str], Message], channel: str) -> list[Message]:
     return [m for (_, c), m in rows.items() if c == channel and m.due_at > NOW]
 
 
-def consent_rows(container: Container, patient_id: int) -> list[tuple[str, bool, str, str]]:
+def consent_rows(container: Container, patient_id: int, *, intake: bool = False
+                 ) -> list[tuple[str, bool, str, str]]:
+    """The patient's consent history; the answers logged with the procedure too if `intake`."""
     with container.sessions() as session:
         return [(c.channel, c.granted, c.method, c.actor) for c in session.scalars(
             select(ConsentEvent).where(ConsentEvent.patient_id == patient_id)
-            .order_by(ConsentEvent.id))]
+            .order_by(ConsentEvent.id)) if intake or c.method != "intake"]
 
 
 def test_a_new_time_zone_moves_what_is_ahead_and_leaves_what_went(
@@ -114,7 +116,9 @@ def test_consent_withdrawn_and_given_again_with_how_and_by_whom(
         "sms_consent": True, "consent_method": "form"})
     assert given.status_code == 200, given.text
     assert all(m.status == "planned" for m in ahead(messages(container, patient_id), "sms"))
-    assert consent_rows(container, patient_id) == [
+    assert consent_rows(container, patient_id, intake=True) == [
+        ("sms", True, "intake", "token:records office"),  # logged with the procedure
+        ("email", True, "intake", "token:records office"),
         ("sms", False, "verbal", "token:records office"),
         ("sms", True, "form", "token:records office")]
 
@@ -240,3 +244,30 @@ def test_staff_correct_the_record_on_the_patient_page(
     bad = web.post(f"/patients/{patient_id}", {**form, "phone": "555"},
                    token_from=f"/patients/{patient_id}")
     assert bad.status_code == 422 and "not a valid phone number" in text_of(bad)
+
+
+def test_the_consent_answers_logged_with_a_procedure_are_kept_with_who_logged_them(
+        make_container: Callable[..., Container], db_url: str) -> None:
+    """The first procedure's answers for both channels; a later procedure that changes one
+    answer adds that change alone; a retry of the same visit adds nothing. Shown on the
+    patient page with the method and who logged it."""
+    web = signed_in_staff(make_container, db_url, clock=FrozenClock(NOW))
+    container = web.container
+    first = {"first_name": "Rosa", "phone": "+12125550171", "email": "rosa@example.org",
+             "sms_consent": True, "email_consent": False}
+    with api_client(container, name="scheduler") as api:
+        patient_id, _ = logged(api, container, **first)
+        assert consent_rows(container, patient_id, intake=True) == [
+            ("sms", True, "intake", "token:scheduler"),
+            ("email", False, "intake", "token:scheduler")]
+        later = procedure_payload(NOW - timedelta(hours=2), external_id="VISIT-2", side="right",
+                                  patient=patient_payload(**{**first, "email_consent": True}))
+        assert api.post("/api/procedures", json=later).status_code == 201
+        assert api.post("/api/procedures", json=later).status_code == 200  # a retry
+    assert consent_rows(container, patient_id, intake=True)[2:] == [
+        ("email", True, "intake", "token:scheduler")]
+    with container.sessions() as session:
+        assert session.get(Patient, patient_id).email_consent is True  # type: ignore[union-attr]
+
+    page = text_of(web.client.get(f"/patients/{patient_id}"))
+    assert "logged with a procedure" in page and "token:scheduler" in page

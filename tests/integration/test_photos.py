@@ -46,7 +46,7 @@ def web(make_container: Callable[..., Container], db_url: str, prism_url: str) -
                 "first_name": "Ana", "phone": PHONE, "timezone": "America/New_York",
                 "sms_consent": True, "email_consent": False}))],
             plans=web.container.plans, phone_region="US", queue=web.container.queue,
-            now=NOW)
+            now=NOW, by="test")
     yield web
     source.close()
 

@@ -75,7 +75,7 @@ def log_twins(container: Container) -> list[tuple[int, int]]:
 
 def _logged(container: Container, session: Any, request: ProcedureIn) -> int:
     [logged] = log_procedures(session, requests=[request], plans=container.plans,
-                              phone_region="US", queue=container.queue, now=NOW)
+                              phone_region="US", queue=container.queue, now=NOW, by="test")
     assert isinstance(logged, Logged)
     return logged.procedure_id
 

@@ -37,7 +37,7 @@ def seed(container: Container) -> None:
                                 "email_consent": False}))
             for name, phone in (("Ana", "+12125550101"), ("Bea", "+12125550102"))]
         log_procedures(session, requests=requests, plans=container.plans,
-                       phone_region="US", queue=container.queue, now=NOW)
+                       phone_region="US", queue=container.queue, now=NOW, by="test")
     run_planning(container)
     with transaction(container.sessions) as session:
         session.execute(update(Message).where(Message.due_at < NOW).values(

@@ -46,7 +46,7 @@ async def preview_or_log(request: Request, session: SessionDep, container: Conta
     imported = import_day_list(
         session, data=data, plans=container.plans, phone_region=settings.default_phone_region,
         clinic_zone=settings.clinic_timezone, queue=container.queue, now=container.clock(),
-        dry_run=not saving, locations=_where(session, user))
+        dry_run=not saving, by=user.email, locations=_where(session, user))
     if saving and imported.ok:
         total = len(imported.logged)
         audit.record(session, actor=user.email, action="import_day_list",

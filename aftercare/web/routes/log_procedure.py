@@ -65,7 +65,7 @@ async def preview_or_save(request: Request, session: SessionDep, container: Cont
     assert form.request is not None
     [logged] = service.log_procedures(
         session, requests=[form.request], plans=container.plans, queue=container.queue,
-        now=container.clock(),
+        now=container.clock(), by=user.email,
         phone_region=container.settings.default_phone_region)
     if not isinstance(logged, Logged):  # e.g. the same visit saved meanwhile elsewhere
         add_problems(form, logged.problems)
